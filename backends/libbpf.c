@@ -1,0 +1,455 @@
+/* -B libbpf: the CO-RE program of bpf/opentrace.bpf.c, loaded through its
+ * skeleton. Filters are set as rodata before load; the pid set is a map.
+ * Records come through a BPF ring buffer that the kernel side fills
+ * without wakeups, drained here on a short timer. */
+#include "config.h"
+
+#include <errno.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mount.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <bpf/bpf.h>
+#include <bpf/libbpf.h>
+
+#include "backend.h"
+#include "msg.h"
+#include "opentrace.h"
+#include "opentrace.skel.h"
+
+_Static_assert(OT_MAX_CLAUSES == OT_FLAGS_MAX_CLAUSES, "flags clause limits differ");
+_Static_assert(OT_COMM_LEN == 16, "comm length");
+
+/* How long user space sleeps between drains of the ring buffer. */
+#define POLL_MS 2
+/* How often the pid set is checked for emptiness. */
+#define LIVENESS_NS (20 * 1000 * 1000)
+#define DEFAULT_RING (4u << 20)
+
+static const char *const tracefs_dirs[] = {
+	"/sys/kernel/tracing",
+	"/sys/kernel/debug/tracing",
+};
+
+static bool dir_exists(const char *path)
+{
+	struct stat st;
+
+	return !stat(path, &st) && S_ISDIR(st.st_mode);
+}
+
+static const char *tracefs_mounted(void)
+{
+	char path[64];
+	size_t i;
+
+	for (i = 0; i < sizeof(tracefs_dirs) / sizeof(tracefs_dirs[0]); i++) {
+		snprintf(path, sizeof(path), "%s/events", tracefs_dirs[i]);
+		if (dir_exists(path))
+			return tracefs_dirs[i];
+	}
+	return NULL;
+}
+
+/* libbpf finds tracepoint IDs through tracefs; mount it where it belongs
+ * if no one has. */
+static const char *tracefs_ensure(void)
+{
+	const char *dir = tracefs_mounted();
+
+	if (dir)
+		return dir;
+	if (mount("nodev", "/sys/kernel/tracing", "tracefs", 0, NULL)) {
+		ot_perror_msg("libbpf: tracefs is not mounted and mounting it on /sys/kernel/tracing failed");
+		return NULL;
+	}
+	return tracefs_mounted();
+}
+
+static bool tracepoint_exists(const char *tracefs, const char *category, const char *event)
+{
+	char path[256];
+
+	snprintf(path, sizeof(path), "%s/events/%s/%s", tracefs, category, event);
+	return dir_exists(path);
+}
+
+/* The effective capability set, from /proc/self/status. */
+static uint64_t effective_caps(void)
+{
+	FILE *f = fopen("/proc/self/status", "re");
+	char line[256];
+	uint64_t caps = 0;
+
+	if (!f)
+		return 0;
+	while (fgets(line, sizeof(line), f))
+		if (sscanf(line, "CapEff: %" SCNx64, &caps) == 1)
+			break;
+	fclose(f);
+	return caps;
+}
+
+static int libbpf_probe(char *why, size_t len)
+{
+	uint64_t caps = effective_caps();
+	const char *tracefs;
+
+	/* CAP_SYS_ADMIN (21), or CAP_BPF (39) with CAP_PERFMON (38) */
+	if (!(caps & (1ull << 21)) && (~caps & (3ull << 38))) {
+		snprintf(why, len, "needs root, or CAP_BPF and CAP_PERFMON (run it with sudo)");
+		return -1;
+	}
+	if (access("/sys/kernel/btf/vmlinux", R_OK)) {
+		snprintf(why, len, "the kernel has no BTF (/sys/kernel/btf/vmlinux), which CO-RE "
+			 "needs; use -B bcc with kernel headers, or -B stap");
+		return -1;
+	}
+	if (libbpf_probe_bpf_map_type(BPF_MAP_TYPE_RINGBUF, NULL) <= 0 ||
+	    libbpf_probe_bpf_map_type(BPF_MAP_TYPE_TASK_STORAGE, NULL) <= 0) {
+		snprintf(why, len, "the kernel lacks BPF ring buffers or task storage (Linux 5.11 "
+			 "or later); use -B bcc");
+		return -1;
+	}
+	tracefs = tracefs_mounted();
+	if (!tracefs && !dir_exists("/sys/kernel/tracing")) {
+		snprintf(why, len, "tracefs is not mounted and /sys/kernel/tracing does not exist");
+		return -1;
+	}
+	if (tracefs && !tracepoint_exists(tracefs, "syscalls", "sys_enter_openat")) {
+		snprintf(why, len, "the kernel has no syscall tracepoints (CONFIG_FTRACE_SYSCALLS); "
+			 "use -B bcc, which can fall back to kprobes");
+		return -1;
+	}
+	return 0;
+}
+
+static void print_clauses(FILE *out, const struct ot_plan *plan)
+{
+	unsigned i;
+
+	fprintf(out, "targ_nclauses = %u\n", plan->flags.nclauses);
+	for (i = 0; i < plan->flags.nclauses; i++) {
+		char sym[256];
+
+		ot_flags_format(plan->flags.clause[i].value, sym, sizeof(sym));
+		fprintf(out, "clause[%u] = (flags & %#" PRIx64 ") == %#" PRIx64 "\n", i,
+			plan->flags.clause[i].mask, plan->flags.clause[i].value);
+	}
+}
+
+/* --emit: the program is compiled in; what a run decides is its data. */
+static int libbpf_emit(const struct ot_plan *plan, FILE *out)
+{
+	size_t i;
+
+	fprintf(out, "# opentrace %s, libbpf backend: bpf/opentrace.bpf.c (embedded skeleton)\n",
+		PACKAGE_VERSION);
+	fprintf(out, "# probes: syscalls:sys_{enter,exit}_{open,openat,openat2,creat}, "
+		"tp_btf/sched_process_{fork,exit}\n");
+	fprintf(out, "targ_filter_pids = %d\n", plan->target == OT_TARGET_PID ||
+		plan->target == OT_TARGET_COMMAND);
+	fprintf(out, "targ_follow = %d\n", plan->follow);
+	if (plan->target == OT_TARGET_COMMAND) {
+		fprintf(out, "pids = { the command's pid, set at run time }\n");
+	} else if (plan->target == OT_TARGET_PID) {
+		fprintf(out, "pids = {");
+		for (i = 0; i < plan->npids; i++)
+			fprintf(out, "%s%d", i ? ", " : " ", plan->pids[i]);
+		fprintf(out, " }\n");
+	}
+	fprintf(out, "targ_tid = %d\n", plan->tid);
+	fprintf(out, "targ_filter_uid = %d\n", plan->target == OT_TARGET_UID);
+	if (plan->target == OT_TARGET_UID)
+		fprintf(out, "targ_uid = %u\n", plan->uid);
+	fprintf(out, "targ_comm_len = %zu\n", strlen(plan->comm));
+	if (plan->comm[0]) {
+		fprintf(out, "targ_comm = { ");
+		for (i = 0; i < strlen(plan->comm); i++)
+			fprintf(out, "%#04x, ", (unsigned char)plan->comm[i]);
+		fprintf(out, "}\n");
+	}
+	if (plan->flags_expr)
+		print_clauses(out, plan);
+	else
+		fprintf(out, "targ_nclauses = 0\n");
+	fprintf(out, "targ_failed_only = %d\n", plan->failed_only);
+	fprintf(out, "targ_min_latency_ns = %" PRIu64 "\n", plan->min_latency_ns);
+	fprintf(out, "events.max_entries = %zu\n", plan->buffer_size ? plan->buffer_size : DEFAULT_RING);
+	return 0;
+}
+
+static int print_libbpf(enum libbpf_print_level level, const char *fmt, va_list ap)
+{
+	if (level == LIBBPF_DEBUG)
+		return 0;
+	return vfprintf(stderr, fmt, ap);
+}
+
+static int on_record(void *ctx, void *data, size_t size)
+{
+	const struct ot_raw_event *r = data;
+	struct ot_event ev;
+
+	if (size < sizeof(*r) || size < sizeof(*r) + r->path_len)
+		return 0;
+	memset(&ev, 0, sizeof(ev));
+	ev.ts_ns = r->ts_ns;
+	ev.latency_ns = r->latency_ns;
+	ev.cgid = r->cgid;
+	ev.flags = r->flags;
+	ev.ret = r->ret;
+	ev.pid = r->pid;
+	ev.tid = r->tid;
+	ev.ppid = r->ppid;
+	ev.uid = r->uid;
+	ev.mode = r->mode;
+	ev.dfd = r->dfd;
+	switch (r->kind) {
+	case OT_RAW_OPEN: ev.kind = OT_KIND_OPEN; break;
+	case OT_RAW_OPENAT: ev.kind = OT_KIND_OPENAT; break;
+	case OT_RAW_OPENAT2: ev.kind = OT_KIND_OPENAT2; break;
+	case OT_RAW_CREAT: ev.kind = OT_KIND_CREAT; break;
+	default: return 0;
+	}
+	if (r->raw_flags & OT_RAW_TRUNCATED)
+		ev.status |= OT_EV_PATH_TRUNCATED;
+	if (r->raw_flags & OT_RAW_UNREADABLE)
+		ev.status |= OT_EV_PATH_UNREADABLE;
+	memcpy(ev.comm, r->comm, OT_COMM_LEN);
+	ev.path = r->path;
+	ev.path_len = r->path_len;
+	ot_sink_event(ctx, &ev);
+	return 0;
+}
+
+static void set_rodata(struct opentrace_bpf *skel, const struct ot_plan *plan, size_t ring)
+{
+	unsigned i;
+
+	skel->rodata->targ_self_tgid = getpid();
+	skel->rodata->targ_filter_pids = plan->target == OT_TARGET_PID ||
+					 plan->target == OT_TARGET_COMMAND;
+	skel->rodata->targ_follow = plan->follow;
+	skel->rodata->targ_tid = plan->tid;
+	skel->rodata->targ_filter_uid = plan->target == OT_TARGET_UID;
+	skel->rodata->targ_uid = plan->uid;
+	skel->rodata->targ_comm_len = strlen(plan->comm);
+	memcpy((void *)skel->rodata->targ_comm, plan->comm, sizeof(plan->comm));
+	skel->rodata->targ_nclauses = plan->flags_expr ? plan->flags.nclauses : 0;
+	for (i = 0; i < plan->flags.nclauses; i++) {
+		skel->rodata->targ_clause_mask[i] = plan->flags.clause[i].mask;
+		skel->rodata->targ_clause_value[i] = plan->flags.clause[i].value;
+	}
+	skel->rodata->targ_failed_only = plan->failed_only;
+	skel->rodata->targ_min_latency_ns = plan->min_latency_ns;
+	/* wake user space early when a quarter of the ring is pending */
+	skel->rodata->targ_wakeup_bytes = ring / 4;
+}
+
+/* Leaves out the programs whose tracepoint this kernel lacks (no open(2)
+ * on arm64, no openat2 before 5.6). */
+static void skip_missing(struct opentrace_bpf *skel, const char *tracefs)
+{
+	static const struct {
+		const char *event;
+		size_t enter, exit;
+	} syscalls[] = {
+#define PROG(name) offsetof(struct opentrace_bpf, progs.name)
+		{ "open", PROG(ot_enter_open), PROG(ot_exit_open) },
+		{ "openat", PROG(ot_enter_openat), PROG(ot_exit_openat) },
+		{ "openat2", PROG(ot_enter_openat2), PROG(ot_exit_openat2) },
+		{ "creat", PROG(ot_enter_creat), PROG(ot_exit_creat) },
+#undef PROG
+	};
+	char enter[64], exit_[64];
+	size_t i;
+
+	for (i = 0; i < sizeof(syscalls) / sizeof(syscalls[0]); i++) {
+		snprintf(enter, sizeof(enter), "sys_enter_%s", syscalls[i].event);
+		snprintf(exit_, sizeof(exit_), "sys_exit_%s", syscalls[i].event);
+		if (tracepoint_exists(tracefs, "syscalls", enter) &&
+		    tracepoint_exists(tracefs, "syscalls", exit_))
+			continue;
+		bpf_program__set_autoload(*(struct bpf_program **)((char *)skel + syscalls[i].enter), false);
+		bpf_program__set_autoload(*(struct bpf_program **)((char *)skel + syscalls[i].exit), false);
+	}
+}
+
+static bool process_alive(pid_t pid)
+{
+	char path[64], state = 0;
+	FILE *f;
+	int n;
+
+	snprintf(path, sizeof(path), "/proc/%d/stat", pid);
+	f = fopen(path, "re");
+	if (!f)
+		return false;
+	/* the state follows the last ')' of the comm */
+	n = fscanf(f, "%*d (%*[^)]) %c", &state);
+	fclose(f);
+	return n == 1 && state != 'Z' && state != 'X';
+}
+
+/* Fills the pid set. Targets that are gone (or zombies, whose exit the
+ * kernel side can no longer see) are refused up front. */
+static int fill_pids(struct opentrace_bpf *skel, const struct ot_plan *plan)
+{
+	int fd = bpf_map__fd(skel->maps.pids);
+	__u8 one = 1;
+	size_t i;
+
+	for (i = 0; i < plan->npids; i++) {
+		__u32 pid = plan->pids[i];
+
+		if (plan->target == OT_TARGET_PID && !process_alive(pid)) {
+			ot_error_msg("-p %d: no such process", pid);
+			return -1;
+		}
+		if (bpf_map_update_elem(fd, &pid, &one, BPF_ANY)) {
+			ot_perror_msg("libbpf: adding pid %d to the pid set", pid);
+			return -1;
+		}
+	}
+	return 0;
+}
+
+/* A -p target may have exited between fill_pids and attach, unseen. */
+static void prune_dead(struct opentrace_bpf *skel, const struct ot_plan *plan)
+{
+	int fd = bpf_map__fd(skel->maps.pids);
+	size_t i;
+
+	if (plan->target != OT_TARGET_PID)
+		return;
+	for (i = 0; i < plan->npids; i++) {
+		__u32 pid = plan->pids[i];
+
+		if (!process_alive(pid))
+			bpf_map_delete_elem(fd, &pid);
+	}
+}
+
+static bool pid_set_empty(struct opentrace_bpf *skel)
+{
+	__u32 key;
+
+	return bpf_map_get_next_key(bpf_map__fd(skel->maps.pids), NULL, &key) != 0;
+}
+
+static void read_counters(struct opentrace_bpf *skel, struct ot_sink *sink)
+{
+	int fd = bpf_map__fd(skel->maps.counters);
+	int ncpu = libbpf_num_possible_cpus();
+	uint64_t total[OT_CNT_MAX] = { 0 };
+	__u64 *vals;
+	__u32 key;
+	int cpu;
+
+	if (ncpu <= 0)
+		return;
+	vals = calloc(ncpu, sizeof(*vals));
+	if (!vals)
+		return;
+	for (key = 0; key < OT_CNT_MAX; key++) {
+		if (bpf_map_lookup_elem(fd, &key, vals))
+			continue;
+		for (cpu = 0; cpu < ncpu; cpu++)
+			total[key] += vals[cpu];
+	}
+	free(vals);
+	ot_sink_loss(sink, total[OT_CNT_LOST], total[OT_CNT_UNMATCHED]);
+}
+
+static int libbpf_run(const struct ot_plan *plan, struct ot_sink *sink)
+{
+	size_t ring = plan->buffer_size ? plan->buffer_size : DEFAULT_RING;
+	bool filter_pids = plan->target == OT_TARGET_PID || plan->target == OT_TARGET_COMMAND;
+	struct opentrace_bpf *skel = NULL;
+	struct ring_buffer *rb = NULL;
+	uint64_t next_check = 0;
+	const char *tracefs;
+	int err, rc = -1;
+
+	libbpf_set_print(print_libbpf);
+	tracefs = tracefs_ensure();
+	if (!tracefs)
+		return -1;
+	skel = opentrace_bpf__open();
+	if (!skel) {
+		ot_perror_msg("libbpf: opening the BPF object");
+		return -1;
+	}
+	set_rodata(skel, plan, ring);
+	skip_missing(skel, tracefs);
+	if (bpf_map__set_max_entries(skel->maps.events, ring)) {
+		ot_error_msg("libbpf: cannot size the ring buffer to %zu bytes", ring);
+		goto out;
+	}
+	err = opentrace_bpf__load(skel);
+	if (err) {
+		errno = -err;
+		ot_perror_msg("libbpf: loading the BPF program (the verifier's log is above)");
+		goto out;
+	}
+	if (fill_pids(skel, plan))
+		goto out;
+	err = opentrace_bpf__attach(skel);
+	if (err) {
+		errno = -err;
+		ot_perror_msg("libbpf: attaching the probes");
+		goto out;
+	}
+	prune_dead(skel, plan);
+	rb = ring_buffer__new(bpf_map__fd(skel->maps.events), on_record, sink, NULL);
+	if (!rb) {
+		ot_perror_msg("libbpf: opening the ring buffer");
+		goto out;
+	}
+	if (ot_sink_ready(sink))
+		goto out;
+
+	for (;;) {
+		err = ring_buffer__poll(rb, POLL_MS);
+		if (err >= 0)
+			err = ring_buffer__consume(rb);
+		if (err < 0 && err != -EINTR) {
+			errno = -err;
+			ot_perror_msg("libbpf: reading the ring buffer");
+			goto out;
+		}
+		if (ot_sink_tick(sink))
+			break;
+		if (filter_pids && ot_now_ns() >= next_check) {
+			if (pid_set_empty(skel))
+				break;
+			next_check = ot_now_ns() + LIVENESS_NS;
+		}
+	}
+	rc = 0;
+out:
+	/* Detach first so nothing new arrives, then drain what is buffered. */
+	if (skel)
+		opentrace_bpf__detach(skel);
+	if (rb) {
+		ring_buffer__consume(rb);
+		ot_sink_tick(sink);
+		read_counters(skel, sink);
+		ring_buffer__free(rb);
+	}
+	opentrace_bpf__destroy(skel);
+	return rc;
+}
+
+const struct ot_backend ot_backend_libbpf = {
+	.name = "libbpf",
+	.description = "CO-RE BPF program on the syscall tracepoints (Linux 5.11+ with BTF)",
+	.probe = libbpf_probe,
+	.emit = libbpf_emit,
+	.run = libbpf_run,
+};

@@ -1,0 +1,305 @@
+// SPDX-License-Identifier: GPL-2.0
+/* opentrace's CO-RE program: file opens through the syscall tracepoints.
+ *
+ * Every filter is decided at syscall entry, before anything is stashed or
+ * reserved; the exit program of an untracked task costs one failed
+ * task-storage lookup. Paths are read at exit, when the kernel has already
+ * copied them in, into a per-CPU scratch buffer and sent in a record sized
+ * to the path. Records are submitted without a wakeup unless the ring is
+ * filling up: user space drains it on a short timer, which measured about
+ * twice as fast as a wakeup per event. */
+#include "ot_vmlinux.h"
+#include <bpf/bpf_helpers.h>
+#include <bpf/bpf_tracing.h>
+#include <bpf/bpf_core_read.h>
+#include "opentrace.h"
+
+char LICENSE[] SEC("license") = "GPL";
+
+/* Filters, set through the skeleton's rodata before load, so the verifier
+ * drops the branches a run does not need. */
+const volatile __u32 targ_self_tgid = 0;
+const volatile bool targ_filter_pids = false;
+const volatile bool targ_follow = false;
+const volatile __u32 targ_tid = 0;
+const volatile bool targ_filter_uid = false;
+const volatile __u32 targ_uid = 0;
+const volatile __u32 targ_comm_len = 0;
+const volatile char targ_comm[OT_COMM_LEN] = {};
+const volatile __u32 targ_nclauses = 0;
+const volatile __u64 targ_clause_mask[OT_MAX_CLAUSES] = {};
+const volatile __u64 targ_clause_value[OT_MAX_CLAUSES] = {};
+const volatile bool targ_failed_only = false;
+const volatile __u64 targ_min_latency_ns = 0;
+const volatile __u64 targ_wakeup_bytes = 1 << 20;
+
+/* The traced processes (tgids): filled from user space for -p and for a
+ * command, grown at fork when following, shrunk when a process ends. */
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, 65536);
+	__type(key, __u32);
+	__type(value, __u8);
+} pids SEC(".maps");
+
+struct ot_stash {
+	__u64 ts;
+	__u64 flags;
+	const char *path;
+	__u32 mode;
+	__s32 dfd;
+	__u16 kind;
+	__u16 active;
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_TASK_STORAGE);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
+	__type(key, int);
+	__type(value, struct ot_stash);
+} stash SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_RINGBUF);
+	__uint(max_entries, 4 << 20);
+} events SEC(".maps");
+
+struct ot_scratch {
+	__u8 bytes[sizeof(struct ot_raw_event) + OT_PATH_READ];
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct ot_scratch);
+} scratch SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, OT_CNT_MAX);
+	__type(key, __u32);
+	__type(value, __u64);
+} counters SEC(".maps");
+
+static __always_inline void count(__u32 which)
+{
+	__u64 *c = bpf_map_lookup_elem(&counters, &which);
+
+	if (c)
+		*c += 1;
+}
+
+static __always_inline bool comm_matches(void)
+{
+	char comm[OT_COMM_LEN];
+	int i, j;
+
+	bpf_get_current_comm(comm, sizeof(comm));
+	for (i = 0; i < OT_COMM_LEN; i++) {
+		for (j = 0; j < OT_COMM_LEN - 1; j++) {
+			if (j >= targ_comm_len)
+				return true;
+			if (i + j >= OT_COMM_LEN - 1 || comm[i + j] != targ_comm[j])
+				break;
+		}
+	}
+	return false;
+}
+
+/* The flags formula arrives as a DNF: it holds if any clause does. */
+static __always_inline bool flags_match(__u64 flags)
+{
+	int i;
+
+	for (i = 0; i < OT_MAX_CLAUSES; i++) {
+		if (i >= targ_nclauses)
+			break;
+		if ((flags & targ_clause_mask[i]) == targ_clause_value[i])
+			return true;
+	}
+	return false;
+}
+
+static __always_inline int on_enter(__u16 kind, int dfd, const char *path,
+				    __u64 flags, __u32 mode)
+{
+	__u64 id = bpf_get_current_pid_tgid();
+	__u32 tgid = id >> 32, tid = (__u32)id;
+	struct ot_stash *st;
+
+	if (tgid == targ_self_tgid)
+		return 0;
+	if (targ_tid && tid != targ_tid)
+		return 0;
+	if (targ_filter_pids && !bpf_map_lookup_elem(&pids, &tgid))
+		return 0;
+	if (targ_filter_uid && (__u32)bpf_get_current_uid_gid() != targ_uid)
+		return 0;
+	if (targ_comm_len && !comm_matches())
+		return 0;
+	if (targ_nclauses && !flags_match(flags))
+		return 0;
+
+	st = bpf_task_storage_get(&stash, bpf_get_current_task_btf(), 0,
+				  BPF_LOCAL_STORAGE_GET_F_CREATE);
+	if (!st) {
+		count(OT_CNT_LOST);
+		return 0;
+	}
+	if (st->active)
+		count(OT_CNT_UNMATCHED);
+	st->ts = bpf_ktime_get_ns();
+	st->flags = flags;
+	st->path = path;
+	st->mode = mode;
+	st->dfd = dfd;
+	st->kind = kind;
+	st->active = 1;
+	return 0;
+}
+
+static __always_inline int on_exit(long ret)
+{
+	struct task_struct *task;
+	struct ot_stash *st;
+	struct ot_raw_event *e;
+	__u32 zero = 0, len;
+	__u64 now, rb_flags;
+	long n;
+
+	st = bpf_task_storage_get(&stash, bpf_get_current_task_btf(), 0, 0);
+	if (!st || !st->active)
+		return 0;
+	st->active = 0;
+	if (targ_failed_only && ret >= 0)
+		return 0;
+	now = bpf_ktime_get_ns();
+	if (now - st->ts < targ_min_latency_ns)
+		return 0;
+
+	e = (struct ot_raw_event *)bpf_map_lookup_elem(&scratch, &zero);
+	if (!e) {
+		count(OT_CNT_LOST);
+		return 0;
+	}
+	task = (struct task_struct *)bpf_get_current_task();
+	e->ts_ns = now;
+	e->latency_ns = now - st->ts;
+	e->cgid = bpf_get_current_cgroup_id();
+	e->flags = st->flags;
+	e->ret = ret;
+	e->pid = bpf_get_current_pid_tgid() >> 32;
+	e->tid = (__u32)bpf_get_current_pid_tgid();
+	e->ppid = BPF_CORE_READ(task, real_parent, tgid);
+	e->uid = (__u32)bpf_get_current_uid_gid();
+	e->mode = st->mode;
+	e->dfd = st->dfd;
+	e->kind = st->kind;
+	e->raw_flags = 0;
+	e->pad = 0;
+	bpf_get_current_comm(e->comm, sizeof(e->comm));
+
+	n = bpf_probe_read_user_str(e->path, OT_PATH_READ, st->path);
+	if (n <= 0) {
+		len = 0;
+		e->raw_flags |= OT_RAW_UNREADABLE;
+	} else if (n >= OT_PATH_READ) {
+		len = OT_PATH_MAX;
+		e->raw_flags |= OT_RAW_TRUNCATED;
+	} else {
+		len = n - 1;
+	}
+	if (len > OT_PATH_MAX)
+		len = OT_PATH_MAX;
+	e->path_len = len;
+
+	rb_flags = bpf_ringbuf_query(&events, BPF_RB_AVAIL_DATA) >= targ_wakeup_bytes ?
+		   BPF_RB_FORCE_WAKEUP : BPF_RB_NO_WAKEUP;
+	if (bpf_ringbuf_output(&events, e, sizeof(*e) + len, rb_flags))
+		count(OT_CNT_LOST);
+	return 0;
+}
+
+SEC("tracepoint/syscalls/sys_enter_open")
+int ot_enter_open(struct trace_event_raw_sys_enter *ctx)
+{
+	return on_enter(OT_RAW_OPEN, -100, (const char *)ctx->args[0],
+			ctx->args[1], ctx->args[2]);
+}
+
+SEC("tracepoint/syscalls/sys_enter_openat")
+int ot_enter_openat(struct trace_event_raw_sys_enter *ctx)
+{
+	return on_enter(OT_RAW_OPENAT, ctx->args[0], (const char *)ctx->args[1],
+			ctx->args[2], ctx->args[3]);
+}
+
+SEC("tracepoint/syscalls/sys_enter_openat2")
+int ot_enter_openat2(struct trace_event_raw_sys_enter *ctx)
+{
+	struct open_how how = {};
+
+	bpf_probe_read_user(&how, sizeof(how), (void *)ctx->args[2]);
+	return on_enter(OT_RAW_OPENAT2, ctx->args[0], (const char *)ctx->args[1],
+			how.flags, how.mode);
+}
+
+/* creat(path, mode) is open(path, O_CREAT|O_WRONLY|O_TRUNC, mode). */
+SEC("tracepoint/syscalls/sys_enter_creat")
+int ot_enter_creat(struct trace_event_raw_sys_enter *ctx)
+{
+	return on_enter(OT_RAW_CREAT, -100, (const char *)ctx->args[0],
+			01 | 0100 | 01000, ctx->args[1]);
+}
+
+SEC("tracepoint/syscalls/sys_exit_open")
+int ot_exit_open(struct trace_event_raw_sys_exit *ctx)
+{
+	return on_exit(ctx->ret);
+}
+
+SEC("tracepoint/syscalls/sys_exit_openat")
+int ot_exit_openat(struct trace_event_raw_sys_exit *ctx)
+{
+	return on_exit(ctx->ret);
+}
+
+SEC("tracepoint/syscalls/sys_exit_openat2")
+int ot_exit_openat2(struct trace_event_raw_sys_exit *ctx)
+{
+	return on_exit(ctx->ret);
+}
+
+SEC("tracepoint/syscalls/sys_exit_creat")
+int ot_exit_creat(struct trace_event_raw_sys_exit *ctx)
+{
+	return on_exit(ctx->ret);
+}
+
+SEC("tp_btf/sched_process_fork")
+int BPF_PROG(ot_fork, struct task_struct *parent, struct task_struct *child)
+{
+	__u32 ptgid = parent->tgid, ctgid = child->tgid;
+	__u8 one = 1;
+
+	if (!targ_follow || ptgid == ctgid)
+		return 0;
+	if (bpf_map_lookup_elem(&pids, &ptgid))
+		bpf_map_update_elem(&pids, &ctgid, &one, BPF_ANY);
+	return 0;
+}
+
+/* A process leaves the set when its last thread exits; an empty set tells
+ * user space that every traced process is gone. */
+SEC("tp_btf/sched_process_exit")
+int BPF_PROG(ot_proc_exit, struct task_struct *p)
+{
+	__u32 tgid = p->tgid;
+
+	if (!targ_filter_pids || !bpf_map_lookup_elem(&pids, &tgid))
+		return 0;
+	if (p->signal->live.counter == 0)
+		bpf_map_delete_elem(&pids, &tgid);
+	return 0;
+}

@@ -1,0 +1,52 @@
+/* Records shared by bpf/opentrace.bpf.c and backends/libbpf.c. */
+#ifndef OPENTRACE_BPF_OPENTRACE_H
+#define OPENTRACE_BPF_OPENTRACE_H
+
+#define OT_COMM_LEN 16
+/* Kernel PATH_MAX counts the NUL; one more byte tells a 4095-byte path
+ * from a longer one the kernel would refuse with ENAMETOOLONG. */
+#define OT_PATH_MAX 4096
+#define OT_PATH_READ (OT_PATH_MAX + 1)
+#define OT_MAX_CLAUSES 16
+
+enum ot_raw_kind {
+	OT_RAW_OPEN = 0,
+	OT_RAW_OPENAT,
+	OT_RAW_OPENAT2,
+	OT_RAW_CREAT,
+	OT_RAW_PROC_FORK,	/* a traced process forked a new process */
+	OT_RAW_PROC_EXIT,	/* the last thread of a traced process exited */
+};
+
+enum ot_raw_flag {
+	OT_RAW_TRUNCATED = 1 << 0,	/* path longer than OT_PATH_MAX */
+	OT_RAW_UNREADABLE = 1 << 1,	/* path pointer could not be read */
+};
+
+enum ot_counter {
+	OT_CNT_LOST,		/* records the ring buffer had no room for */
+	OT_CNT_UNMATCHED,	/* entries whose exit never came */
+	OT_CNT_MAX,
+};
+
+struct ot_raw_event {
+	__u64 ts_ns;
+	__u64 latency_ns;
+	__u64 cgid;
+	__u64 flags;
+	__s64 ret;
+	__u32 pid;
+	__u32 tid;
+	__u32 ppid;
+	__u32 uid;
+	__u32 mode;
+	__s32 dfd;
+	__u16 kind;
+	__u16 path_len;
+	__u16 raw_flags;
+	__u16 pad;
+	char comm[OT_COMM_LEN];
+	char path[];		/* path_len bytes, not NUL-terminated */
+};
+
+#endif

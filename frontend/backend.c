@@ -1,0 +1,92 @@
+#include "config.h"
+
+#include <string.h>
+
+#include "backend.h"
+#include "msg.h"
+
+#ifdef HAVE_BACKEND_LIBBPF
+extern const struct ot_backend ot_backend_libbpf;
+#endif
+
+/* In order of preference when no -B is given. A backend that this build
+ * lacks keeps its place, with the reason. */
+static const struct {
+	const char *name;
+	const struct ot_backend *ops;
+	const char *absent;
+} registry[] = {
+#ifdef HAVE_BACKEND_LIBBPF
+	{ "libbpf", &ot_backend_libbpf, NULL },
+#else
+	{ "libbpf", NULL, "not built: configure found no libbpf, libelf, clang or bpftool "
+			  "(run ./setup, then ./configure)" },
+#endif
+	{ "bcc", NULL, "not built yet: the BCC backend is not part of this version" },
+	{ "stap", NULL, "not built yet: the SystemTap backend is not part of this version" },
+};
+#define N_BACKENDS (sizeof(registry) / sizeof(registry[0]))
+
+bool ot_backend_known(const char *name)
+{
+	size_t i;
+
+	for (i = 0; i < N_BACKENDS; i++)
+		if (!strcmp(registry[i].name, name))
+			return true;
+	return false;
+}
+
+static int probe(size_t i, char *why, size_t len)
+{
+	if (!registry[i].ops) {
+		snprintf(why, len, "%s", registry[i].absent);
+		return -1;
+	}
+	return registry[i].ops->probe(why, len);
+}
+
+const struct ot_backend *ot_backend_choose(const char *name)
+{
+	char why[512];
+	size_t i;
+
+	for (i = 0; i < N_BACKENDS; i++) {
+		if (name && strcmp(registry[i].name, name))
+			continue;
+		if (!probe(i, why, sizeof(why)))
+			return registry[i].ops;
+		if (name) {
+			ot_error_msg("backend %s cannot run here: %s", name, why);
+			return NULL;
+		}
+	}
+	ot_error_msg("no backend can run here; 'opentrace --list-backends' says why");
+	return NULL;
+}
+
+int ot_backend_list(FILE *out)
+{
+	char why[512];
+	size_t i;
+
+	for (i = 0; i < N_BACKENDS; i++) {
+		if (!probe(i, why, sizeof(why)))
+			fprintf(out, "%-7s usable\n", registry[i].name);
+		else
+			fprintf(out, "%-7s unusable: %s\n", registry[i].name, why);
+	}
+	return 0;
+}
+
+/* A backend may only need what emit prints: emit does not require probe. */
+const struct ot_backend *ot_backend_for_emit(const char *name)
+{
+	size_t i;
+
+	for (i = 0; i < N_BACKENDS; i++)
+		if ((!name || !strcmp(registry[i].name, name)) && registry[i].ops)
+			return registry[i].ops;
+	ot_error_msg("backend %s: %s", name, name ? "not part of this build" : "none built");
+	return NULL;
+}

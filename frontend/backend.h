@@ -1,0 +1,35 @@
+/* The backend ops table. A backend lives in backends/NAME.c and fills one
+ * struct ot_backend; frontend/backend.c registers them in order of
+ * preference. */
+#ifndef OPENTRACE_FRONTEND_BACKEND_H
+#define OPENTRACE_FRONTEND_BACKEND_H
+
+#include <stddef.h>
+#include <stdio.h>
+
+#include "plan.h"
+#include "sink.h"
+
+struct ot_backend {
+	const char *name;
+	const char *description;
+	/* 0 when usable on this host; otherwise a sentence in why saying what
+	 * is missing and what to do about it. */
+	int (*probe)(char *why, size_t len);
+	/* Prints what would be loaded, without tracing. */
+	int (*emit)(const struct ot_plan *plan, FILE *out);
+	/* Traces until the sink says stop or every target is gone; hands
+	 * events to the sink and reports loss through it. 0 on success. */
+	int (*run)(const struct ot_plan *plan, struct ot_sink *sink);
+};
+
+/* The named backend, or the first usable one when name is NULL; NULL with
+ * a message printed when there is none. */
+const struct ot_backend *ot_backend_choose(const char *name);
+bool ot_backend_known(const char *name);
+/* The backend that prints a program for --emit: the named one, or the
+ * first built, whether or not it could run on this host. */
+const struct ot_backend *ot_backend_for_emit(const char *name);
+int ot_backend_list(FILE *out);
+
+#endif

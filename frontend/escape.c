@@ -1,0 +1,132 @@
+#include "config.h"
+
+#include <stdio.h>
+#include <string.h>
+
+#include "escape.h"
+
+size_t ot_utf8_seq_len(const unsigned char *s, size_t n)
+{
+	unsigned c = s[0];
+	size_t len, i;
+	unsigned cp;
+
+	if (c < 0x80)
+		return 1;
+	if (c >= 0xc2 && c <= 0xdf) {
+		len = 2;
+		cp = c & 0x1f;
+	} else if (c >= 0xe0 && c <= 0xef) {
+		len = 3;
+		cp = c & 0x0f;
+	} else if (c >= 0xf0 && c <= 0xf4) {
+		len = 4;
+		cp = c & 0x07;
+	} else {
+		return 0;
+	}
+	if (n < len)
+		return 0;
+	for (i = 1; i < len; i++) {
+		if ((s[i] & 0xc0) != 0x80)
+			return 0;
+		cp = (cp << 6) | (s[i] & 0x3f);
+	}
+	/* overlong forms, UTF-16 surrogates, past U+10FFFF */
+	if ((len == 3 && cp < 0x800) || (len == 4 && cp < 0x10000) ||
+	    (cp >= 0xd800 && cp <= 0xdfff) || cp > 0x10ffff)
+		return 0;
+	return len;
+}
+
+void ot_csv_string(FILE *f, const char *s, size_t n)
+{
+	const char *q;
+
+	putc_unlocked('"', f);
+	while (n && (q = memchr(s, '"', n))) {
+		fwrite_unlocked(s, 1, q - s + 1, f);
+		putc_unlocked('"', f);
+		n -= q - s + 1;
+		s = q + 1;
+	}
+	fwrite_unlocked(s, 1, n, f);
+	putc_unlocked('"', f);
+}
+
+static const char hexdigits[] = "0123456789abcdef";
+
+/* Shared walk: runs of bytes that need no escaping are written whole; the
+ * caller's escape function handles the rest. */
+static void escaped(FILE *f, const char *s, size_t n,
+		    void (*esc)(FILE *, unsigned char, int))
+{
+	const unsigned char *p = (const unsigned char *)s, *run = p;
+	const unsigned char *end = p + n;
+
+	while (p < end) {
+		size_t len;
+
+		if (*p >= 0x20 && *p < 0x7f && *p != '"' && *p != '\\') {
+			p++;
+			continue;
+		}
+		len = *p >= 0x80 ? ot_utf8_seq_len(p, end - p) : 0;
+		if (len) {
+			p += len;
+			continue;
+		}
+		fwrite_unlocked(run, 1, p - run, f);
+		esc(f, *p, *p >= 0x80);
+		run = ++p;
+	}
+	fwrite_unlocked(run, 1, p - run, f);
+}
+
+static void json_esc(FILE *f, unsigned char c, int invalid)
+{
+	const char *short_form = NULL;
+
+	switch (c) {
+	case '"': short_form = "\\\""; break;
+	case '\\': short_form = "\\\\"; break;
+	case '\n': short_form = "\\n"; break;
+	case '\r': short_form = "\\r"; break;
+	case '\t': short_form = "\\t"; break;
+	case '\b': short_form = "\\b"; break;
+	case '\f': short_form = "\\f"; break;
+	}
+	if (short_form) {
+		fputs_unlocked(short_form, f);
+		return;
+	}
+	fputs_unlocked(invalid ? "\\udc" : "\\u00", f);
+	putc_unlocked(hexdigits[c >> 4], f);
+	putc_unlocked(hexdigits[c & 15], f);
+}
+
+static void text_esc(FILE *f, unsigned char c, int invalid)
+{
+	switch (c) {
+	case '"': putc_unlocked('"', f); return;
+	case '\\': fputs_unlocked("\\\\", f); return;
+	case '\n': fputs_unlocked("\\n", f); return;
+	case '\r': fputs_unlocked("\\r", f); return;
+	case '\t': fputs_unlocked("\\t", f); return;
+	}
+	fputs_unlocked("\\x", f);
+	putc_unlocked(hexdigits[c >> 4], f);
+	putc_unlocked(hexdigits[c & 15], f);
+}
+
+void ot_json_string(FILE *f, const char *s, size_t n)
+{
+	putc_unlocked('"', f);
+	escaped(f, s, n, json_esc);
+	putc_unlocked('"', f);
+}
+
+void ot_text_string(FILE *f, const char *s, size_t n)
+{
+	escaped(f, s, n, text_esc);
+}

@@ -1,0 +1,24 @@
+/* Writing untrusted bytes (paths, comms) so that no byte can break or
+ * forge a record, in each output format. */
+#ifndef OPENTRACE_FRONTEND_ESCAPE_H
+#define OPENTRACE_FRONTEND_ESCAPE_H
+
+#include <stddef.h>
+#include <stdio.h>
+
+/* RFC 4180: always quoted, quotes doubled, every other byte as is. */
+void ot_csv_string(FILE *f, const char *s, size_t n);
+/* A JSON string literal. Valid UTF-8 passes through; control characters
+ * are escaped; each byte that is not part of valid UTF-8 becomes the lone
+ * surrogate \udcXX (XX its value), the "surrogateescape" convention, so
+ * the original bytes can be recovered. */
+void ot_json_string(FILE *f, const char *s, size_t n);
+/* For the text table: valid UTF-8 printables as is, backslash doubled,
+ * everything else as \n \t \r or \xXX. */
+void ot_text_string(FILE *f, const char *s, size_t n);
+
+/* Length of the valid UTF-8 sequence at s (1 to 4), or 0 if s does not
+ * start one. */
+size_t ot_utf8_seq_len(const unsigned char *s, size_t n);
+
+#endif

@@ -1,0 +1,53 @@
+/* The normalized event: every backend delivers this, and only
+ * frontend/output.c formats it. */
+#ifndef OPENTRACE_FRONTEND_EVENT_H
+#define OPENTRACE_FRONTEND_EVENT_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+enum ot_kind {
+	OT_KIND_OPEN,
+	OT_KIND_OPENAT,
+	OT_KIND_OPENAT2,
+	OT_KIND_CREAT,
+	OT_KIND_MAX
+};
+
+enum ot_event_status {
+	OT_EV_PATH_TRUNCATED = 1 << 0,	/* the path did not fit: a prefix */
+	OT_EV_PATH_UNREADABLE = 1 << 1,	/* the path pointer could not be read */
+};
+
+#define OT_AT_FDCWD (-100)
+
+struct ot_event {
+	uint64_t ts_ns;		/* CLOCK_MONOTONIC */
+	uint64_t latency_ns;
+	uint64_t cgid;
+	uint64_t flags;
+	int64_t ret;		/* fd, or -errno */
+	uint32_t pid;
+	uint32_t tid;
+	uint32_t ppid;
+	uint32_t uid;
+	uint32_t mode;
+	int32_t dfd;
+	enum ot_kind kind;
+	unsigned status;	/* enum ot_event_status bits */
+	char comm[17];
+	const char *path;	/* path_len bytes, any bytes but NUL */
+	size_t path_len;
+};
+
+/* Totals a run reports at its end. */
+struct ot_stats {
+	uint64_t events;	/* delivered and printed */
+	uint64_t lost;		/* the kernel side could not hand over */
+	uint64_t unmatched;	/* entries whose exit never came */
+};
+
+const char *ot_kind_name(enum ot_kind kind);
+
+#endif

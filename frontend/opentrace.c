@@ -1,0 +1,96 @@
+/* opentrace: which files does a program, a user or a process open? */
+#include "config.h"
+
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "backend.h"
+#include "command.h"
+#include "msg.h"
+#include "output.h"
+#include "plan.h"
+#include "sink.h"
+
+static volatile sig_atomic_t stop_signal;
+
+static void on_signal(int sig)
+{
+	stop_signal = sig;
+}
+
+static void install_signals(void)
+{
+	struct sigaction sa;
+
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = on_signal;
+	sigemptyset(&sa.sa_mask);
+	/* no SA_RESTART: a signal must cut a poll short */
+	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGTERM, &sa, NULL);
+	sigaction(SIGHUP, &sa, NULL);
+	signal(SIGPIPE, SIG_IGN);
+}
+
+int main(int argc, char **argv)
+{
+	struct ot_plan plan;
+	const struct ot_backend *backend;
+	struct ot_command cmd;
+	struct ot_sink sink;
+	int rc, status = 0;
+
+	ot_options_parse(&plan, argc, argv);
+	if (plan.list_backends)
+		return ot_backend_list(stdout);
+	if (plan.emit) {
+		backend = ot_backend_for_emit(plan.backend);
+		rc = backend ? backend->emit(&plan, stdout) : 1;
+		if (fflush(stdout) || ferror(stdout)) {
+			ot_perror_msg("writing to standard output");
+			rc = 1;
+		}
+		ot_plan_free(&plan);
+		return rc;
+	}
+	backend = ot_backend_choose(plan.backend);
+	if (!backend)
+		return 1;
+
+	memset(&sink, 0, sizeof(sink));
+	install_signals();
+	sink.stop = &stop_signal;
+	if (plan.target == OT_TARGET_COMMAND) {
+		if (ot_command_start(&plan, &cmd))
+			return 1;
+		plan.pids = malloc(sizeof(pid_t));
+		if (!plan.pids)
+			ot_error_msg_and_die("out of memory");
+		plan.pids[0] = cmd.pid;
+		plan.npids = 1;
+		sink.on_ready = ot_command_release;
+		sink.ready_arg = &cmd;
+	}
+	sink.start_ns = ot_now_ns();
+	if (plan.duration_s > 0)
+		sink.deadline_ns = sink.start_ns + (uint64_t)(plan.duration_s * 1e9);
+	sink.out = ot_output_open(&plan.out, sink.start_ns);
+	if (!sink.out) {
+		rc = 1;
+	} else {
+		rc = backend->run(&plan, &sink) ? 1 : 0;
+		if (ot_output_close(sink.out, &sink.stats) || sink.failed)
+			rc = 1;
+	}
+	if (plan.target == OT_TARGET_COMMAND) {
+		if (stop_signal && cmd.released)
+			kill(cmd.pid, stop_signal);
+		status = ot_command_wait(&cmd, plan.argv[0]);
+		if (!rc)
+			rc = status;
+	}
+	ot_plan_free(&plan);
+	return rc;
+}

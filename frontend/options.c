@@ -1,0 +1,373 @@
+#include "config.h"
+
+#include <ctype.h>
+#include <errno.h>
+#include <getopt.h>
+#include <limits.h>
+#include <pwd.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "backend.h"
+#include "msg.h"
+#include "output.h"
+#include "plan.h"
+
+enum {
+	OPT_FLAGS = 256,
+	OPT_LIST_BACKENDS,
+	OPT_FORMAT,
+	OPT_EMIT,
+	OPT_FIELDS,
+	OPT_BUFFER_SIZE,
+	OPT_USER,
+	OPT_HELP,
+};
+
+static const char short_opts[] = "+p:u:c:t:n:xL:d:B:So:TUefhV";
+
+static const struct option long_opts[] = {
+	{ "pid", required_argument, NULL, 'p' },
+	{ "uid", required_argument, NULL, 'u' },
+	{ "command", required_argument, NULL, 'c' },
+	{ "follow", no_argument, NULL, 'f' },
+	{ "user", required_argument, NULL, OPT_USER },
+	{ "tid", required_argument, NULL, 't' },
+	{ "name", required_argument, NULL, 'n' },
+	{ "failed", no_argument, NULL, 'x' },
+	{ "flags", required_argument, NULL, OPT_FLAGS },
+	{ "min-latency", required_argument, NULL, 'L' },
+	{ "duration", required_argument, NULL, 'd' },
+	{ "backend", required_argument, NULL, 'B' },
+	{ "stap", no_argument, NULL, 'S' },
+	{ "list-backends", no_argument, NULL, OPT_LIST_BACKENDS },
+	{ "format", required_argument, NULL, OPT_FORMAT },
+	{ "output", required_argument, NULL, 'o' },
+	{ "timestamp", no_argument, NULL, 'T' },
+	{ "print-uid", no_argument, NULL, 'U' },
+	{ "extended", no_argument, NULL, 'e' },
+	{ "fields", required_argument, NULL, OPT_FIELDS },
+	{ "emit", no_argument, NULL, OPT_EMIT },
+	{ "buffer-size", required_argument, NULL, OPT_BUFFER_SIZE },
+	{ "help", no_argument, NULL, 'h' },
+	{ "version", no_argument, NULL, 'V' },
+	{ NULL, 0, NULL, 0 },
+};
+
+static void usage(void)
+{
+	fputs(
+"Usage: opentrace [OPTIONS] [-p PID[,PID...] | -u UID|USER | -c 'CMD' | [--] CMD [ARGS...]]\n"
+"Trace the files opened on this machine: by a process, a user, or a command\n"
+"and its descendants. With no target, every process is traced.\n"
+"\n"
+"Targets (at most one):\n"
+"  -p, --pid PID[,PID...]   processes already running\n"
+"  -u, --uid UID|USER       processes of one user\n"
+"  -c, --command 'CMD'      run a shell command line and trace it\n"
+"  -- CMD [ARGS...]         run CMD with its arguments and trace it\n"
+"  -f, --follow             with -p, also trace the targets' new descendants\n"
+"      --user USER          run the command as USER (default: SUDO_UID under\n"
+"                           sudo, else the caller)\n"
+"\n"
+"Filters (all must hold):\n"
+"  -t, --tid TID            one thread\n"
+"  -n, --name NAME          command names (comm) containing NAME\n"
+"  -x, --failed             failed opens only\n"
+"      --flags EXPR         open flags formula: O_* names with | & ~ ( ),\n"
+"                           e.g. 'O_WRONLY|O_RDWR', 'O_CREAT&~O_EXCL';\n"
+"                           O_RDONLY, O_WRONLY, O_RDWR test the access mode\n"
+"  -L, --min-latency USEC   opens that took at least USEC microseconds\n"
+"  -d, --duration SECONDS   stop after SECONDS\n"
+"\n"
+"Backends:\n"
+"  -B, --backend NAME       libbpf, bcc or stap (default: the first usable)\n"
+"  -S, --stap               the SystemTap backend (as -B stap)\n"
+"      --list-backends      say which backends work here, and why not\n"
+"      --emit               print what the backend would load, do not trace\n"
+"      --buffer-size BYTES  kernel buffer size (K and M suffixes)\n"
+"\n"
+"Output:\n"
+"      --format FMT         text (default), csv, json or jsonl\n"
+"  -o, --output FILE        write events to FILE\n"
+"  -T, --timestamp          a TIME(s) column (text)\n"
+"  -U, --print-uid          a UID column (text)\n"
+"  -e, --extended           KIND, FLAGS, MODE and LAT(us) columns (text)\n"
+"      --fields LIST        choose the fields, e.g. pid,comm,filename,return\n"
+"  -h, --help               this help\n"
+"  -V, --version            the version\n"
+"\n"
+"Examples:\n"
+"  opentrace -- make                   files a build opens, with its children\n"
+"  opentrace -c 'cat /etc/passwd | wc' a shell pipeline\n"
+"  opentrace -p 1234 -x                failed opens of process 1234\n"
+"  opentrace -u www-data --flags 'O_WRONLY|O_RDWR'  writes by one user\n"
+"  opentrace -n ssh -T -e              ssh processes, timestamped, with flags\n"
+"  opentrace --format csv -o opens.csv -d 10   ten seconds, every process\n"
+"  opentrace -S --emit -p 1234         the SystemTap script, for another host\n"
+"\n"
+"At the end, a summary on standard error counts the events, those the kernel\n"
+"could not hand over (lost) and entries whose exit never came (unmatched).\n"
+"Exit status: 0 on success, 1 on a failure, 2 on a usage error; with a\n"
+"command, the command's status.\n",
+	stdout);
+}
+
+static long long parse_int(const char *opt, const char *arg, long long min, long long max,
+			   const char *what)
+{
+	char *end;
+	long long v;
+
+	errno = 0;
+	v = strtoll(arg, &end, 10);
+	if (!*arg || *end || errno || v < min || v > max || isspace((unsigned char)*arg))
+		ot_error_msg_and_help("%s: '%s' is not %s (%lld to %lld)", opt, arg, what, min, max);
+	return v;
+}
+
+static void set_target(struct ot_plan *plan, enum ot_target target, const char *opt)
+{
+	if (plan->target != OT_TARGET_ALL && plan->target_opt && strcmp(plan->target_opt, opt))
+		ot_error_msg_and_help("%s and %s are mutually exclusive targets: give only one "
+				      "of -p, -u, -c and -- CMD", plan->target_opt, opt);
+	plan->target = target;
+	plan->target_opt = opt;
+}
+
+static void parse_pids(struct ot_plan *plan, const char *arg)
+{
+	const char *p = arg;
+
+	for (;;) {
+		size_t len = strcspn(p, ",");
+		char num[16];
+		pid_t *grown;
+
+		if (len == 0 || len >= sizeof(num))
+			ot_error_msg_and_help("-p: '%s' is not a list of process IDs "
+					      "(e.g. -p 1234 or -p 1234,5678)", arg);
+		memcpy(num, p, len);
+		num[len] = '\0';
+		grown = realloc(plan->pids, (plan->npids + 1) * sizeof(*plan->pids));
+		if (!grown)
+			ot_error_msg_and_die("out of memory");
+		plan->pids = grown;
+		plan->pids[plan->npids++] = parse_int("-p", num, 1, INT_MAX, "a process ID");
+		if (!p[len])
+			break;
+		p += len + 1;
+	}
+}
+
+static uid_t parse_user(const char *opt, const char *arg)
+{
+	struct passwd *pw;
+
+	if (isdigit((unsigned char)arg[0]))
+		return parse_int(opt, arg, 0, UINT_MAX - 1, "a user ID");
+	pw = getpwnam(arg);
+	if (!pw)
+		ot_error_msg_and_help("%s: no user named '%s'", opt, arg);
+	return pw->pw_uid;
+}
+
+static double parse_seconds(const char *arg)
+{
+	char *end;
+	double v;
+
+	errno = 0;
+	v = strtod(arg, &end);
+	if (!*arg || *end || errno || !(v > 0) || v > 1e9)
+		ot_error_msg_and_help("-d: '%s' is not a positive number of seconds", arg);
+	return v;
+}
+
+static size_t parse_size(const char *arg)
+{
+	char *end;
+	unsigned long long v, mult = 1, size = 4096;
+
+	errno = 0;
+	v = strtoull(arg, &end, 10);
+	if (*end == 'K' || *end == 'k')
+		mult = 1024, end++;
+	else if (*end == 'M' || *end == 'm')
+		mult = 1024 * 1024, end++;
+	if (!isdigit((unsigned char)*arg) || *end || errno || v == 0 || v > (1ull << 30) / mult)
+		ot_error_msg_and_help("--buffer-size: '%s' is not a size from 4K to 1024M", arg);
+	v *= mult;
+	/* the kernel wants a power of two of whole pages */
+	while (size < v)
+		size <<= 1;
+	return size;
+}
+
+static enum ot_format parse_format(const char *arg)
+{
+	static const char *const names[] = { "text", "csv", "json", "jsonl" };
+	size_t i;
+
+	for (i = 0; i < sizeof(names) / sizeof(names[0]); i++)
+		if (!strcmp(arg, names[i]))
+			return (enum ot_format)i;
+	ot_error_msg_and_help("--format: '%s' is not one of text, csv, json, jsonl", arg);
+}
+
+void ot_options_parse(struct ot_plan *plan, int argc, char **argv)
+{
+	const char *stap_opt = NULL, *command = NULL, *run_as = NULL;
+	char err[512];
+	int c;
+
+	memset(plan, 0, sizeof(*plan));
+	plan->uid = (uid_t)-1;
+	opterr = 0;
+	while ((c = getopt_long(argc, argv, short_opts, long_opts, NULL)) != -1) {
+		switch (c) {
+		case 'p':
+			set_target(plan, OT_TARGET_PID, "-p");
+			parse_pids(plan, optarg);
+			break;
+		case 'u':
+			set_target(plan, OT_TARGET_UID, "-u");
+			plan->uid = parse_user("-u", optarg);
+			break;
+		case 'c':
+			set_target(plan, OT_TARGET_COMMAND, "-c");
+			if (command)
+				ot_error_msg_and_help("-c given twice: put the whole command line in one -c");
+			command = optarg;
+			if (!*command)
+				ot_error_msg_and_help("-c: the command is empty");
+			break;
+		case 'f':
+			plan->follow = true;
+			break;
+		case OPT_USER:
+			run_as = optarg;
+			break;
+		case 't':
+			plan->tid = parse_int("-t", optarg, 1, INT_MAX, "a thread ID");
+			break;
+		case 'n':
+			if (!*optarg)
+				ot_error_msg_and_help("-n: the name is empty");
+			if (strlen(optarg) > sizeof(plan->comm) - 1)
+				ot_error_msg_and_help("-n: '%s' is longer than 15 bytes, the longest a "
+						      "command name (comm) can be, so it would never match",
+						      optarg);
+			strcpy(plan->comm, optarg);
+			break;
+		case 'x':
+			plan->failed_only = true;
+			break;
+		case OPT_FLAGS:
+			plan->flags_expr = optarg;
+			if (ot_flags_parse(optarg, &plan->flags, err, sizeof(err)))
+				ot_error_msg_and_help("--flags: %s", err);
+			break;
+		case 'L':
+			plan->min_latency_ns = parse_int("-L", optarg, 0, 3600000000LL,
+							 "a latency in microseconds") * 1000;
+			break;
+		case 'd':
+			plan->duration_s = parse_seconds(optarg);
+			break;
+		case 'B':
+			if (!ot_backend_known(optarg))
+				ot_error_msg_and_help("-B: no backend named '%s' (known: libbpf, bcc, stap; "
+						      "see --list-backends)", optarg);
+			if (plan->backend && strcmp(plan->backend, optarg))
+				ot_error_msg_and_help("%s and -B %s disagree: choose one backend",
+						      stap_opt ? stap_opt : "-B", optarg);
+			plan->backend = optarg;
+			break;
+		case 'S':
+			if (plan->backend && strcmp(plan->backend, "stap"))
+				ot_error_msg_and_help("-S and -B %s disagree: -S means -B stap", plan->backend);
+			stap_opt = "-S";
+			plan->backend = "stap";
+			break;
+		case OPT_LIST_BACKENDS:
+			plan->list_backends = true;
+			break;
+		case OPT_FORMAT:
+			plan->out.format = parse_format(optarg);
+			break;
+		case 'o':
+			plan->out.path = optarg;
+			break;
+		case 'T':
+			plan->out.timestamp = true;
+			break;
+		case 'U':
+			plan->out.uid = true;
+			break;
+		case 'e':
+			plan->out.extended = true;
+			break;
+		case OPT_FIELDS:
+			if (ot_output_check_fields(optarg, err, sizeof(err)))
+				ot_error_msg_and_help("%s", err);
+			plan->out.fields = optarg;
+			break;
+		case OPT_EMIT:
+			plan->emit = true;
+			break;
+		case OPT_BUFFER_SIZE:
+			plan->buffer_size = parse_size(optarg);
+			break;
+		case 'h':
+			usage();
+			exit(0);
+		case 'V':
+			printf("opentrace %s\n", PACKAGE_VERSION);
+			exit(0);
+		case ':':
+			ot_error_msg_and_help("option '%s' needs an argument", argv[optind - 1]);
+		default:
+			if (optopt)
+				ot_error_msg_and_help("unknown option '-%c'", optopt);
+			ot_error_msg_and_help("unknown option '%s'", argv[optind - 1]);
+		}
+	}
+
+	if (optind < argc) {
+		set_target(plan, OT_TARGET_COMMAND, "-- CMD");
+		if (command)
+			ot_error_msg_and_help("-c and -- CMD are mutually exclusive targets: give only "
+					      "one of -p, -u, -c and -- CMD");
+		plan->argv = &argv[optind];
+	} else if (command) {
+		static char sh[] = "/bin/sh", dash_c[] = "-c";
+
+		plan->argv = calloc(4, sizeof(char *));
+		if (!plan->argv)
+			ot_error_msg_and_die("out of memory");
+		plan->argv[0] = sh;
+		plan->argv[1] = dash_c;
+		plan->argv[2] = (char *)command;
+	}
+	if (plan->target == OT_TARGET_COMMAND) {
+		plan->follow = true;
+		plan->run_as = run_as;
+	} else if (run_as) {
+		ot_error_msg_and_help("--user chooses who runs a command: give -c 'CMD' or -- CMD");
+	}
+	if (plan->follow && plan->target != OT_TARGET_PID && plan->target != OT_TARGET_COMMAND)
+		ot_error_msg_and_help("-f follows the descendants of -p targets: give -p PID");
+	if (plan->list_backends && (plan->emit || plan->target != OT_TARGET_ALL))
+		ot_error_msg_and_help("--list-backends takes no target and no --emit");
+}
+
+void ot_plan_free(struct ot_plan *plan)
+{
+	free(plan->pids);
+	if (plan->argv && plan->argv[0] && !strcmp(plan->target_opt, "-c"))
+		free(plan->argv);
+	plan->pids = NULL;
+	plan->argv = NULL;
+}

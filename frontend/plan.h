@@ -1,0 +1,67 @@
+/* struct ot_plan: everything the options decided, the one input of every
+ * backend. Targets are exclusive; the filters are a conjunction of atoms,
+ * the flags formula among them arriving as a DNF of (mask, value) clauses. */
+#ifndef OPENTRACE_FRONTEND_PLAN_H
+#define OPENTRACE_FRONTEND_PLAN_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+#include "flags.h"
+
+enum ot_target {
+	OT_TARGET_ALL,
+	OT_TARGET_PID,
+	OT_TARGET_UID,
+	OT_TARGET_COMMAND,
+};
+
+enum ot_format {
+	OT_FORMAT_TEXT,
+	OT_FORMAT_CSV,
+	OT_FORMAT_JSON,
+	OT_FORMAT_JSONL,
+};
+
+struct ot_output_spec {
+	enum ot_format format;
+	const char *path;	/* NULL: stdout */
+	bool timestamp;		/* -T */
+	bool uid;		/* -U */
+	bool extended;		/* -e */
+	const char *fields;	/* --fields, or NULL for the format's default */
+};
+
+struct ot_plan {
+	enum ot_target target;
+	const char *target_opt;		/* the option that chose it, for messages */
+	pid_t *pids;			/* -p, or the command's pid once started */
+	size_t npids;
+	uid_t uid;			/* -u */
+	char **argv;			/* -- CMD ARGS, or sh -c CMD for -c */
+	bool follow;			/* descendants of the targets too */
+	const char *run_as;		/* --user: who runs the command */
+
+	pid_t tid;			/* -t, 0 for any */
+	char comm[16];			/* -n substring, "" for any */
+	bool failed_only;		/* -x */
+	const char *flags_expr;		/* --flags as given */
+	struct ot_flags_dnf flags;	/* its DNF; nclauses 0 when no formula */
+	uint64_t min_latency_ns;	/* -L */
+	double duration_s;		/* -d, 0 for no limit */
+
+	const char *backend;		/* -B, NULL to choose */
+	bool emit;
+	bool list_backends;
+	size_t buffer_size;		/* kernel buffer bytes, 0 for default */
+
+	struct ot_output_spec out;
+};
+
+/* Parses argv into plan; prints a message and exits 2 on a usage error. */
+void ot_options_parse(struct ot_plan *plan, int argc, char **argv);
+void ot_plan_free(struct ot_plan *plan);
+
+#endif

@@ -1,0 +1,59 @@
+#include "config.h"
+
+#include <stdio.h>
+#include <string.h>
+#include <time.h>
+
+#include "output.h"
+#include "sink.h"
+
+uint64_t ot_now_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000ull + ts.tv_nsec;
+}
+
+void ot_sink_event(struct ot_sink *sink, const struct ot_event *ev)
+{
+	struct ot_event e = *ev;
+
+	e.comm[sizeof(e.comm) - 1] = '\0';
+	e.comm[strnlen(e.comm, 16)] = '\0';
+	if (!e.path)
+		e.path = "";
+	/* A path cut at a NUL the backend copied is cut, not forged. */
+	e.path_len = strnlen(e.path, e.path_len);
+	sink->stats.events++;
+	sink->dirty = true;
+	ot_output_event(sink->out, &e);
+}
+
+void ot_sink_loss(struct ot_sink *sink, uint64_t lost, uint64_t unmatched)
+{
+	sink->stats.lost += lost;
+	sink->stats.unmatched += unmatched;
+}
+
+int ot_sink_ready(struct ot_sink *sink)
+{
+	if (sink->on_ready)
+		return sink->on_ready(sink->ready_arg);
+	/* With no command to end the run, say how to end it; tests wait for
+	 * this line to know the probes are live. */
+	fputs("opentrace: tracing, Ctrl-C to end\n", stderr);
+	return 0;
+}
+
+bool ot_sink_tick(struct ot_sink *sink)
+{
+	if (sink->dirty) {
+		sink->dirty = false;
+		if (ot_output_flush(sink->out))
+			sink->failed = true;
+	}
+	if (sink->failed || (sink->stop && *sink->stop))
+		return true;
+	return sink->deadline_ns && ot_now_ns() >= sink->deadline_ns;
+}

@@ -1,0 +1,38 @@
+/* The sink: where every backend hands its events, its loss counts and its
+ * readiness; the one normalizer between the backends and the output. */
+#ifndef OPENTRACE_FRONTEND_SINK_H
+#define OPENTRACE_FRONTEND_SINK_H
+
+#include <signal.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "event.h"
+
+struct ot_output;
+
+struct ot_sink {
+	struct ot_output *out;
+	struct ot_stats stats;
+	uint64_t start_ns;
+	uint64_t deadline_ns;			/* CLOCK_MONOTONIC; 0: none */
+	const volatile sig_atomic_t *stop;	/* set by a signal handler */
+	int (*on_ready)(void *arg);		/* releases a held command */
+	void *ready_arg;
+	bool dirty;
+	bool failed;
+};
+
+uint64_t ot_now_ns(void);
+
+/* Normalizes ev (bounded comm, path status) and writes it out. */
+void ot_sink_event(struct ot_sink *sink, const struct ot_event *ev);
+/* Adds kernel-side loss: records dropped and entries never matched. */
+void ot_sink_loss(struct ot_sink *sink, uint64_t lost, uint64_t unmatched);
+/* The backend is attached and filtering: a held command may start now. */
+int ot_sink_ready(struct ot_sink *sink);
+/* Called by a backend once per batch: flushes output and says whether to
+ * stop (signal, -d deadline, or output that can no longer be written). */
+bool ot_sink_tick(struct ot_sink *sink);
+
+#endif

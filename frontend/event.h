@@ -12,12 +12,15 @@ enum ot_kind {
 	OT_KIND_OPENAT,
 	OT_KIND_OPENAT2,
 	OT_KIND_CREAT,
+	OT_KIND_EXECVE,
+	OT_KIND_EXECVEAT,
 	OT_KIND_MAX
 };
 
 enum ot_event_status {
 	OT_EV_PATH_TRUNCATED = 1 << 0,	/* the path did not fit: a prefix */
 	OT_EV_PATH_UNREADABLE = 1 << 1,	/* the path pointer could not be read */
+	OT_EV_ARGS_TRUNCATED = 1 << 2,	/* exec: more arguments than captured */
 };
 
 #define OT_AT_FDCWD (-100)
@@ -39,7 +42,15 @@ struct ot_event {
 	char comm[17];
 	const char *path;	/* path_len bytes, any bytes but NUL */
 	size_t path_len;
+	/* exec events: the arguments, each followed by one NUL byte */
+	const char *args;
+	size_t args_len;
 };
+
+static inline int ot_kind_is_exec(enum ot_kind kind)
+{
+	return kind == OT_KIND_EXECVE || kind == OT_KIND_EXECVEAT;
+}
 
 /* Totals a run reports at its end. */
 struct ot_stats {

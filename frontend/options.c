@@ -224,6 +224,8 @@ void ot_options_parse(struct ot_plan *plan, int argc, char **argv)
 
 	memset(plan, 0, sizeof(*plan));
 	plan->uid = (uid_t)-1;
+	plan->events = OT_EVENTS_OPEN;
+	plan->max_args = 20;
 	opterr = 0;
 	while ((c = getopt_long(argc, argv, short_opts, long_opts, NULL)) != -1) {
 		switch (c) {

@@ -18,6 +18,8 @@ static const char *const kind_names[OT_KIND_MAX] = {
 	[OT_KIND_OPENAT] = "openat",
 	[OT_KIND_OPENAT2] = "openat2",
 	[OT_KIND_CREAT] = "creat",
+	[OT_KIND_EXECVE] = "execve",
+	[OT_KIND_EXECVEAT] = "execveat",
 };
 
 const char *ot_kind_name(enum ot_kind kind)

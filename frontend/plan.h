@@ -18,6 +18,11 @@ enum ot_target {
 	OT_TARGET_COMMAND,
 };
 
+enum ot_event_class {
+	OT_EVENTS_OPEN = 1 << 0,
+	OT_EVENTS_EXEC = 1 << 1,
+};
+
 enum ot_format {
 	OT_FORMAT_TEXT,
 	OT_FORMAT_CSV,
@@ -43,6 +48,10 @@ struct ot_plan {
 	char **argv;			/* -- CMD ARGS, or sh -c CMD for -c */
 	bool follow;			/* descendants of the targets too */
 	const char *run_as;		/* --user: who runs the command */
+
+	unsigned events;		/* enum ot_event_class bits (--events) */
+	unsigned max_args;		/* exec: arguments captured (--max-args) */
+	const char *args_match;		/* exec: --args-match REGEX, user space */
 
 	pid_t tid;			/* -t, 0 for any */
 	char comm[16];			/* -n substring, "" for any */

@@ -8,6 +8,9 @@
 #ifdef HAVE_BACKEND_LIBBPF
 extern const struct ot_backend ot_backend_libbpf;
 #endif
+#ifdef HAVE_BACKEND_STAP
+extern const struct ot_backend ot_backend_stap;
+#endif
 
 /* In order of preference when no -B is given. A backend that this build
  * lacks keeps its place, with the reason. */
@@ -23,7 +26,11 @@ static const struct {
 			  "(run ./setup, then ./configure)" },
 #endif
 	{ "bcc", NULL, "not built yet: the BCC backend is not part of this version" },
-	{ "stap", NULL, "not built yet: the SystemTap backend is not part of this version" },
+#ifdef HAVE_BACKEND_STAP
+	{ "stap", &ot_backend_stap, NULL },
+#else
+	{ "stap", NULL, "not built: configured with --disable-stap" },
+#endif
 };
 #define N_BACKENDS (sizeof(registry) / sizeof(registry[0]))
 

@@ -213,25 +213,52 @@ static char *script_text(const struct ot_plan *plan, struct args *a, size_t *len
 	return text;
 }
 
+#define SHELL_SAFE "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789._/-=,:+"
+
 /* A word for a shell command line, in ANSI-C quoting when it holds
- * anything but safe characters, so that it stays on one line. */
+ * anything but safe characters, so that it stays one word on one line. */
 static void put_shell_word(FILE *out, const char *s)
 {
 	const unsigned char *p;
 
-	if (*s && strspn(s, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
-			 "0123456789._/-=,:+") == strlen(s)) {
+	if (*s && strspn(s, SHELL_SAFE) == strlen(s)) {
 		fputs(s, out);
 		return;
 	}
 	fputs("$'", out);
 	for (p = (const unsigned char *)s; *p; p++) {
-		if (isalnum(*p) || strchr(" ._/-=,:+", *p))
+		if (*p && strchr(SHELL_SAFE, *p))
 			putc(*p, out);
 		else
 			fprintf(out, "\\x%02x", *p);
 	}
 	putc('\'', out);
+}
+
+/* stap -c takes one string and splits it as a shell would: each argument
+ * in single quotes, then the whole as one word. */
+static void put_command(FILE *out, char **argv)
+{
+	char *line = NULL;
+	size_t len = 0, i;
+	const char *p;
+	FILE *f = open_memstream(&line, &len);
+
+	if (!f)
+		ot_error_msg_and_die("out of memory");
+	for (i = 0; argv[i]; i++) {
+		fputs(i ? " '" : "'", f);
+		for (p = argv[i]; *p; p++)
+			if (*p == '\'')
+				fputs("'\\''", f);
+			else
+				putc(*p, f);
+		putc('\'', f);
+	}
+	if (fclose(f))
+		ot_error_msg_and_die("out of memory");
+	put_shell_word(out, line);
+	free(line);
 }
 
 static int stap_emit(const struct ot_plan *plan, FILE *out)
@@ -245,11 +272,7 @@ static int stap_emit(const struct ot_plan *plan, FILE *out)
 	fputs("# run: stap", out);
 	if (plan->target == OT_TARGET_COMMAND) {
 		fputs(" -c ", out);
-		for (i = 0; plan->argv[i]; i++) {
-			if (i)
-				fputs(" ", out);
-			put_shell_word(out, plan->argv[i]);
-		}
+		put_command(out, plan->argv);
 	}
 	fputs(" SCRIPT.stp", out);
 	for (i = 0; i < a.n; i++) {

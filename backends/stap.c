@@ -181,7 +181,12 @@ static void gen_script(const struct ot_plan *plan, FILE *out, struct args *a)
 	put_section(out, "want_end", 0, 0);
 	if (tracks_pids(plan)) {
 		put_section(out, "pids_head", 0, 0);
-		/* a command's pid is target(), known only when it runs */
+		/* a command's pid is known only when it runs */
+		if (plan->target == OT_TARGET_COMMAND)
+			put_section(out, "pids_cmd", 0, 0);
+		put_section(out, "pids_begin", 0, 0);
+		if (plan->target == OT_TARGET_COMMAND)
+			put_section(out, "pids_cmd_track", 0, 0);
 		if (plan->target == OT_TARGET_PID) {
 			for (p = 0; p < plan->npids; p++) {
 				args_add(a, "%d", (int)plan->pids[p]);
@@ -1092,7 +1097,7 @@ static int child_run(struct child *ch, struct ot_sink *sink, const char *what, b
 
 static int stap_run(const struct ot_plan *plan, struct ot_sink *sink)
 {
-	char prog[PATH_MAX], pidbuf[16], mb[16];
+	char prog[PATH_MAX], pidbuf[32], mb[16];
 	struct args argv = { 0 }, sargs = { 0 };
 	struct child ch;
 	bool ready = false;
@@ -1111,10 +1116,13 @@ static int stap_run(const struct ot_plan *plan, struct ot_sink *sink)
 		return -1;
 	}
 	args_add(&argv, "%s", prog);
-	if (plan->target == OT_TARGET_COMMAND) {
-		/* the held command: target() in the script */
-		snprintf(pidbuf, sizeof(pidbuf), "%d", (int)plan->pids[0]);
-		args_add(&argv, "-x");
+	/* the held command: ot_cmd in the script, not -x, which would make
+	 * stap read our own binary's symbols into the module (and into the
+	 * hash of its cache) */
+	snprintf(pidbuf, sizeof(pidbuf), "ot_cmd=%d",
+		 plan->target == OT_TARGET_COMMAND ? (int)plan->pids[0] : 0);
+	if (plan->target == OT_TARGET_COMMAND && !plan->staprun_module) {
+		args_add(&argv, "-G");
 		args_add(&argv, "%s", pidbuf);
 	}
 	if (plan->buffer_size) {
@@ -1125,6 +1133,8 @@ static int stap_run(const struct ot_plan *plan, struct ot_sink *sink)
 	}
 	if (plan->staprun_module) {
 		args_add(&argv, "%s", plan->staprun_module);
+		if (plan->target == OT_TARGET_COMMAND)
+			args_add(&argv, "%s", pidbuf);
 	} else {
 		text = script_text(plan, &sargs, &len);
 		args_add(&argv, "-");

@@ -25,7 +25,7 @@ enum {
 	OPT_HELP,
 };
 
-static const char short_opts[] = "+p:u:c:t:n:xL:d:B:So:TUefhV";
+static const char short_opts[] = "+:p:u:c:t:n:xL:d:B:So:TUefhV";
 
 static const struct option long_opts[] = {
 	{ "pid", required_argument, NULL, 'p' },

@@ -30,7 +30,7 @@ const char *ot_kind_name(enum ot_kind kind)
 enum field {
 	F_TS, F_PID, F_TID, F_PPID, F_UID, F_CGID, F_COMM, F_KIND, F_DFD,
 	F_FLAGS, F_FLAGS_STR, F_MODE, F_FILENAME, F_RETURN, F_FD, F_ERRNO,
-	F_LATENCY, F_TRUNCATED, F_MAX
+	F_LATENCY, F_TRUNCATED, F_ARGS, F_ARGS_TRUNCATED, F_MAX
 };
 
 struct field_desc {
@@ -58,6 +58,8 @@ static const struct field_desc fields[F_MAX] = {
 	[F_ERRNO] = { "errno", "ERR", -7 },
 	[F_LATENCY] = { "latency_ns", "LAT(us)", 9 },
 	[F_TRUNCATED] = { "truncated", "TRUNC", -5 },
+	[F_ARGS] = { "args", "ARGS", 0 },
+	[F_ARGS_TRUNCATED] = { "args_truncated", "ATRUNC", -6 },
 };
 
 /* Existing opentrace users post-process the first eight CSV columns. */
@@ -78,6 +80,7 @@ struct ot_output {
 	size_t ncols;
 	uint64_t start_ns;
 	uint64_t records;
+	bool exec_only;		/* execsnoop's table: PCOMM for COMM */
 	bool failed;
 };
 
@@ -109,7 +112,8 @@ static int parse_fields(const char *list, enum field *cols, size_t *ncols,
 		if (f < 0) {
 			snprintf(err, errlen, "--fields: unknown field '%.*s' (known: ts_ns pid tid "
 				 "ppid uid cgid comm kind dfd flags flags_str mode filename return "
-				 "fd errno latency_ns truncated)", (int)(len > 64 ? 64 : len), p);
+				 "fd errno latency_ns truncated args args_truncated)",
+				 (int)(len > 64 ? 64 : len), p);
 			return -1;
 		}
 		if (*ncols == F_MAX) {
@@ -137,14 +141,33 @@ static void default_columns(struct ot_output *o, const struct ot_output_spec *sp
 	size_t n = sizeof(csv_default) / sizeof(csv_default[0]);
 
 	o->ncols = 0;
+	if (spec->format == OT_FORMAT_TEXT && spec->events == OT_EVENTS_EXEC) {
+		/* execsnoop's table */
+		o->exec_only = true;
+		if (spec->timestamp)
+			o->cols[o->ncols++] = F_TS;
+		if (spec->uid)
+			o->cols[o->ncols++] = F_UID;
+		o->cols[o->ncols++] = F_COMM;
+		o->cols[o->ncols++] = F_PID;
+		o->cols[o->ncols++] = F_PPID;
+		o->cols[o->ncols++] = F_RETURN;
+		o->cols[o->ncols++] = F_ARGS;
+		return;
+	}
 	if (spec->format == OT_FORMAT_TEXT) {
-		/* opensnoop's table, widened by -T, -U and -e */
+		/* opensnoop's table, widened by -T, -U and -e; exec rows show
+		 * their arguments in the PATH column */
 		if (spec->timestamp)
 			o->cols[o->ncols++] = F_TS;
 		if (spec->uid)
 			o->cols[o->ncols++] = F_UID;
 		o->cols[o->ncols++] = F_PID;
+		if (spec->ppid)
+			o->cols[o->ncols++] = F_PPID;
 		o->cols[o->ncols++] = F_COMM;
+		if ((spec->events & OT_EVENTS_EXEC) && !spec->extended)
+			o->cols[o->ncols++] = F_KIND;
 		o->cols[o->ncols++] = F_FD;
 		o->cols[o->ncols++] = F_ERRNO;
 		if (spec->extended) {
@@ -162,6 +185,10 @@ static void default_columns(struct ot_output *o, const struct ot_output_spec *sp
 	}
 	memcpy(o->cols, src, n * sizeof(*src));
 	o->ncols = n;
+	if (spec->events & OT_EVENTS_EXEC) {
+		o->cols[o->ncols++] = F_ARGS;
+		o->cols[o->ncols++] = F_ARGS_TRUNCATED;
+	}
 }
 
 static const char *errno_name(int err)
@@ -206,6 +233,46 @@ static void put_string(struct ot_output *o, const char *s, size_t n)
 		ot_text_string(o->f, s, n);
 	else
 		ot_json_string(o->f, s, n);
+}
+
+/* Text: arguments joined by spaces, quoted where a space or nothing would
+ * make the list ambiguous. */
+static void put_args_text(FILE *f, const struct ot_event *ev)
+{
+	const char *p = ev->args, *end = ev->args + ev->args_len;
+
+	while (p < end) {
+		size_t n = strnlen(p, end - p);
+		bool quote = n == 0 || memchr(p, ' ', n) || memchr(p, '"', n);
+
+		if (p != ev->args)
+			putc_unlocked(' ', f);
+		if (quote)
+			putc_unlocked('"', f);
+		ot_text_string(f, p, n);
+		if (quote)
+			putc_unlocked('"', f);
+		p += n + 1;
+	}
+	if (ev->status & OT_EV_ARGS_TRUNCATED)
+		fputs_unlocked(" ...", f);
+}
+
+/* JSON: an array of strings (CSV carries the same text in one field). */
+static void put_args_json(FILE *f, const struct ot_event *ev)
+{
+	const char *p = ev->args, *end = ev->args + ev->args_len;
+
+	putc_unlocked('[', f);
+	while (p < end) {
+		size_t n = strnlen(p, end - p);
+
+		if (p != ev->args)
+			putc_unlocked(',', f);
+		ot_json_string(f, p, n);
+		p += n + 1;
+	}
+	putc_unlocked(']', f);
 }
 
 /* One field's value, in the output's format. */
@@ -263,6 +330,10 @@ static void put_field(struct ot_output *o, enum field fld, const struct ot_event
 			put_u64(f, ev->mode);
 		return;
 	case F_FILENAME:
+		if (text && ot_kind_is_exec(ev->kind) && !o->exec_only) {
+			put_args_text(f, ev);
+			return;
+		}
 		put_string(o, ev->path, ev->path_len);
 		if (text && (ev->status & OT_EV_PATH_TRUNCATED))
 			fputs_unlocked(" [truncated]", f);
@@ -296,6 +367,35 @@ static void put_field(struct ot_output *o, enum field fld, const struct ot_event
 			fputs_unlocked(ev->status & OT_EV_PATH_TRUNCATED ? "true" : "false", f);
 		else
 			putc_unlocked(ev->status & OT_EV_PATH_TRUNCATED ? '1' : '0', f);
+		return;
+	case F_ARGS:
+		if (!ot_kind_is_exec(ev->kind)) {
+			if (json)
+				fputs_unlocked("null", f);
+		} else if (text) {
+			put_args_text(f, ev);
+		} else if (json) {
+			put_args_json(f, ev);
+		} else {
+			char *array = NULL;
+			size_t len = 0;
+			FILE *m = open_memstream(&array, &len);
+
+			if (!m) {
+				o->failed = true;
+				return;
+			}
+			put_args_json(m, ev);
+			fclose(m);
+			ot_csv_string(f, array, len);
+			free(array);
+		}
+		return;
+	case F_ARGS_TRUNCATED:
+		if (json)
+			fputs_unlocked(ev->status & OT_EV_ARGS_TRUNCATED ? "true" : "false", f);
+		else
+			putc_unlocked(ev->status & OT_EV_ARGS_TRUNCATED ? '1' : '0', f);
 		return;
 	case F_MAX:
 		break;
@@ -352,12 +452,14 @@ static void put_header(struct ot_output *o)
 
 		if (o->format == OT_FORMAT_CSV) {
 			fprintf(o->f, "%s%s", i ? "," : "", d->name);
-		} else if (i + 1 == o->ncols) {
-			fputs(d->title, o->f);
 		} else {
+			const char *title = o->exec_only && o->cols[i] == F_COMM ? "PCOMM" : d->title;
 			int w = d->width < 0 ? -d->width : d->width;
 
-			fprintf(o->f, d->width < 0 ? "%-*s " : "%*s ", w, d->title);
+			if (i + 1 == o->ncols)
+				fputs(title, o->f);
+			else
+				fprintf(o->f, d->width < 0 ? "%-*s " : "%*s ", w, title);
 		}
 	}
 	putc('\n', o->f);

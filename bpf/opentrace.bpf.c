@@ -165,7 +165,7 @@ static __always_inline int on_exit(long ret)
 	struct ot_stash *st;
 	struct ot_raw_event *e;
 	__u32 zero = 0, len;
-	__u64 now, rb_flags;
+	__u64 now, rb_flags, id;
 	long n;
 
 	st = bpf_task_storage_get(&stash, bpf_get_current_task_btf(), 0, 0);
@@ -183,15 +183,17 @@ static __always_inline int on_exit(long ret)
 		count(OT_CNT_LOST);
 		return 0;
 	}
-	task = (struct task_struct *)bpf_get_current_task();
+	/* BTF pointers: the parent's tgid is two plain loads, no helper call */
+	task = bpf_get_current_task_btf();
+	id = bpf_get_current_pid_tgid();
 	e->ts_ns = now;
 	e->latency_ns = now - st->ts;
 	e->cgid = bpf_get_current_cgroup_id();
 	e->flags = st->flags;
 	e->ret = ret;
-	e->pid = bpf_get_current_pid_tgid() >> 32;
-	e->tid = (__u32)bpf_get_current_pid_tgid();
-	e->ppid = BPF_CORE_READ(task, real_parent, tgid);
+	e->pid = id >> 32;
+	e->tid = (__u32)id;
+	e->ppid = task->real_parent->tgid;
 	e->uid = (__u32)bpf_get_current_uid_gid();
 	e->mode = st->mode;
 	e->dfd = st->dfd;

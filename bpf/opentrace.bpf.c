@@ -183,7 +183,8 @@ static __always_inline int on_enter(__u16 kind, int dfd, const char *path,
 static __always_inline void fill_identity(struct ot_raw_event *e, __u64 now,
 					  __u64 start, long ret)
 {
-	struct task_struct *task = (struct task_struct *)bpf_get_current_task();
+	/* BTF pointers: the parent's tgid is two plain loads, no helper call */
+	struct task_struct *task = bpf_get_current_task_btf();
 	__u64 id = bpf_get_current_pid_tgid();
 
 	e->ts_ns = now;
@@ -192,7 +193,7 @@ static __always_inline void fill_identity(struct ot_raw_event *e, __u64 now,
 	e->ret = ret;
 	e->pid = id >> 32;
 	e->tid = (__u32)id;
-	e->ppid = BPF_CORE_READ(task, real_parent, tgid);
+	e->ppid = task->real_parent->tgid;
 	e->uid = (__u32)bpf_get_current_uid_gid();
 }
 

@@ -82,6 +82,14 @@ struct ot_output {
 	uint64_t records;
 	bool exec_only;		/* execsnoop's table: PCOMM for COMM */
 	bool failed;
+	/* CSV: the record being built, handed to stdio whole */
+	char *rec;
+	size_t rec_cap;
+	/* the symbolic form of the last flags seen, which repeat */
+	uint64_t flags_key;
+	bool flags_valid;
+	size_t flags_len;
+	char flags_str[256];
 };
 
 static int field_lookup(const char *name, size_t len)
@@ -227,9 +235,7 @@ static void put_s64(FILE *f, int64_t v)
 
 static void put_string(struct ot_output *o, const char *s, size_t n)
 {
-	if (o->format == OT_FORMAT_CSV)
-		ot_csv_string(o->f, s, n);
-	else if (o->format == OT_FORMAT_TEXT)
+	if (o->format == OT_FORMAT_TEXT)
 		ot_text_string(o->f, s, n);
 	else
 		ot_json_string(o->f, s, n);
@@ -275,13 +281,25 @@ static void put_args_json(FILE *f, const struct ot_event *ev)
 	putc_unlocked(']', f);
 }
 
-/* One field's value, in the output's format. */
+static const char *flags_str(struct ot_output *o, uint64_t flags, size_t *len)
+{
+	if (!o->flags_valid || o->flags_key != flags) {
+		int n = ot_flags_format(flags, o->flags_str, sizeof(o->flags_str));
+
+		o->flags_len = n < (int)sizeof(o->flags_str) ? (size_t)n : sizeof(o->flags_str) - 1;
+		o->flags_key = flags;
+		o->flags_valid = true;
+	}
+	*len = o->flags_len;
+	return o->flags_str;
+}
+
+/* One field's value, in the text or JSON format. */
 static void put_field(struct ot_output *o, enum field fld, const struct ot_event *ev)
 {
 	FILE *f = o->f;
 	bool text = o->format == OT_FORMAT_TEXT;
 	bool json = o->format == OT_FORMAT_JSON || o->format == OT_FORMAT_JSONL;
-	char buf[256];
 
 	switch (fld) {
 	case F_TS:
@@ -315,12 +333,13 @@ static void put_field(struct ot_output *o, enum field fld, const struct ot_event
 			put_u64(f, ev->flags);
 		return;
 	case F_FLAGS_STR: {
-		int n = ot_flags_format(ev->flags, buf, sizeof(buf));
+		size_t n;
+		const char *str = flags_str(o, ev->flags, &n);
 
 		if (text)
-			fputs_unlocked(buf, f);
+			fwrite_unlocked(str, 1, n, f);
 		else
-			put_string(o, buf, n < (int)sizeof(buf) ? (size_t)n : sizeof(buf) - 1);
+			put_string(o, str, n);
 		return;
 	}
 	case F_MODE:
@@ -374,21 +393,8 @@ static void put_field(struct ot_output *o, enum field fld, const struct ot_event
 				fputs_unlocked("null", f);
 		} else if (text) {
 			put_args_text(f, ev);
-		} else if (json) {
-			put_args_json(f, ev);
 		} else {
-			char *array = NULL;
-			size_t len = 0;
-			FILE *m = open_memstream(&array, &len);
-
-			if (!m) {
-				o->failed = true;
-				return;
-			}
-			put_args_json(m, ev);
-			fclose(m);
-			ot_csv_string(f, array, len);
-			free(array);
+			put_args_json(f, ev);
 		}
 		return;
 	case F_ARGS_TRUNCATED:
@@ -400,6 +406,128 @@ static void put_field(struct ot_output *o, enum field fld, const struct ot_event
 	case F_MAX:
 		break;
 	}
+}
+
+/* CSV records are built whole in memory and go to stdio in one call:
+ * stdio calls per field were most of the consumer's time under perf. */
+static char *csv_u64(char *p, uint64_t v)
+{
+	uint64_t t = v;
+	char *end;
+
+	do
+		p++;
+	while ((t /= 10));
+	end = p;
+	do {
+		*--p = '0' + v % 10;
+		v /= 10;
+	} while (v);
+	return end;
+}
+
+static char *csv_s64(char *p, int64_t v)
+{
+	if (v >= 0)
+		return csv_u64(p, v);
+	*p++ = '-';
+	return csv_u64(p, -(uint64_t)v);
+}
+
+static char *csv_cstr(char *p, const char *s)
+{
+	return ot_csv_quote(p, s, strlen(s));
+}
+
+/* Bytes one CSV field may take: a quoted path doubles, anything else is
+ * shorter than the quoted flags string. */
+#define CSV_FIELD_MAX(path_len) (2 * (path_len) + 2 * 256 + 8)
+/* argv in JSON (a byte at most 6, plus quotes and commas), then doubled */
+#define CSV_ARGS_MAX(args_len) (2 * (8 * (args_len) + 2) + 2)
+
+/* argv as the JSON array text, in one CSV field (room: CSV_ARGS_MAX) */
+static char *csv_args(struct ot_output *o, char *p, const struct ot_event *ev)
+{
+	char *array = NULL;
+	size_t len = 0;
+	FILE *m = open_memstream(&array, &len);
+
+	if (!m) {
+		o->failed = true;
+		return p;
+	}
+	put_args_json(m, ev);
+	fclose(m);
+	p = ot_csv_quote(p, array, len);
+	free(array);
+	return p;
+}
+
+static char *csv_field(struct ot_output *o, char *p, enum field fld, const struct ot_event *ev)
+{
+	const char *s;
+	size_t n;
+
+	switch (fld) {
+	case F_TS: return csv_u64(p, ev->ts_ns);
+	case F_PID: return csv_u64(p, ev->pid);
+	case F_TID: return csv_u64(p, ev->tid);
+	case F_PPID: return csv_u64(p, ev->ppid);
+	case F_UID: return csv_u64(p, ev->uid);
+	case F_CGID: return csv_u64(p, ev->cgid);
+	case F_COMM: return csv_cstr(p, ev->comm);
+	case F_KIND: return csv_cstr(p, ot_kind_name(ev->kind));
+	case F_DFD: return csv_s64(p, ev->dfd);
+	case F_FLAGS: return csv_u64(p, ev->flags);
+	case F_FLAGS_STR:
+		s = flags_str(o, ev->flags, &n);
+		return ot_csv_quote(p, s, n);
+	case F_MODE: return csv_u64(p, ev->mode);
+	case F_FILENAME: return ot_csv_quote(p, ev->path, ev->path_len);
+	case F_RETURN: return csv_s64(p, ev->ret);
+	case F_FD: return csv_s64(p, ev->ret >= 0 ? ev->ret : -1);
+	case F_ERRNO:
+		if (ev->ret < 0 && ev->ret > -4096)
+			return csv_cstr(p, errno_name(-ev->ret));
+		return p;
+	case F_LATENCY: return csv_u64(p, ev->latency_ns);
+	case F_TRUNCATED:
+		*p++ = ev->status & OT_EV_PATH_TRUNCATED ? '1' : '0';
+		return p;
+	case F_ARGS:
+		return ot_kind_is_exec(ev->kind) ? csv_args(o, p, ev) : p;
+	case F_ARGS_TRUNCATED:
+		*p++ = ev->status & OT_EV_ARGS_TRUNCATED ? '1' : '0';
+		return p;
+	case F_MAX:
+		break;
+	}
+	return p;
+}
+
+static void put_csv_row(struct ot_output *o, const struct ot_event *ev)
+{
+	size_t i, need = o->ncols * CSV_FIELD_MAX(ev->path_len) + CSV_ARGS_MAX(ev->args_len) + 1;
+	char *p;
+
+	if (need > o->rec_cap) {
+		p = realloc(o->rec, need);
+		if (!p) {
+			ot_perror_msg("out of memory for a CSV record");
+			o->failed = true;
+			return;
+		}
+		o->rec = p;
+		o->rec_cap = need;
+	}
+	p = o->rec;
+	for (i = 0; i < o->ncols; i++) {
+		if (i)
+			*p++ = ',';
+		p = csv_field(o, p, o->cols[i], ev);
+	}
+	*p++ = '\n';
+	fwrite_unlocked(o->rec, 1, p - o->rec, o->f);
 }
 
 /* Text columns are padded by writing the value to a small buffer first;
@@ -515,12 +643,7 @@ void ot_output_event(struct ot_output *o, const struct ot_event *ev)
 		put_text_row(o, ev);
 		break;
 	case OT_FORMAT_CSV:
-		for (i = 0; i < o->ncols; i++) {
-			if (i)
-				putc_unlocked(',', f);
-			put_field(o, o->cols[i], ev);
-		}
-		putc_unlocked('\n', f);
+		put_csv_row(o, ev);
 		break;
 	case OT_FORMAT_JSON:
 	case OT_FORMAT_JSONL:
@@ -567,6 +690,7 @@ int ot_output_close(struct ot_output *o, const struct ot_stats *st)
 	}
 	fprintf(stderr, "opentrace: %" PRIu64 " events, %" PRIu64 " lost, %" PRIu64 " unmatched\n",
 		st->events, st->lost, st->unmatched);
+	free(o->rec);
 	free(o);
 	return rc;
 }

@@ -159,7 +159,8 @@ static int libbpf_emit(const struct ot_plan *plan, FILE *out)
 	fprintf(out, "# opentrace %s, libbpf backend: bpf/opentrace.bpf.c (embedded skeleton)\n",
 		PACKAGE_VERSION);
 	fprintf(out, "# probes:%s%s tp_btf/sched_process_{fork,exit}\n",
-		plan->events & OT_EVENTS_OPEN ? " syscalls:sys_{enter,exit}_{open,openat,openat2,creat}" : "",
+		plan->events & OT_EVENTS_OPEN ? " syscalls:sys_{enter,exit}_{open,openat,openat2,creat}"
+			" io_uring:io_uring_{submit_req,complete} tp_btf/io_uring_req_failed" : "",
 		plan->events & OT_EVENTS_EXEC ? " syscalls:sys_{enter,exit}_{execve,execveat}" : "");
 	fprintf(out, "targ_filter_pids = %d\n", filters_pids(plan));
 	fprintf(out, "targ_follow = %d\n", plan->follow);
@@ -231,7 +232,15 @@ static int on_record(void *ctx, void *data, size_t size)
 	case OT_RAW_CREAT: ev.kind = OT_KIND_CREAT; break;
 	case OT_RAW_EXECVE: ev.kind = OT_KIND_EXECVE; break;
 	case OT_RAW_EXECVEAT: ev.kind = OT_KIND_EXECVEAT; break;
+	case OT_RAW_URING_OPENAT: ev.kind = OT_KIND_URING_OPENAT; break;
+	case OT_RAW_URING_OPENAT2: ev.kind = OT_KIND_URING_OPENAT2; break;
 	default: return 0;
+	}
+	/* a direct open names its slot, or asks for one and gets it back */
+	if (r->file_slot) {
+		ev.fixed_file = true;
+		ev.slot = r->file_slot == OT_IORING_FILE_INDEX_ALLOC ? (uint32_t)r->ret
+								      : r->file_slot - 1;
 	}
 	if (size < sizeof(*r) + r->path_len + r->args_len)
 		return 0;
@@ -296,8 +305,22 @@ static void skip_unneeded(struct opentrace_bpf *skel, const struct ot_plan *plan
 #undef PROG
 	};
 	char enter[64], exit_[64];
+	bool uring = plan->events & OT_EVENTS_OPEN;
 	size_t i;
 
+	if (uring && !(tracepoint_exists(tracefs, "io_uring", "io_uring_submit_req") &&
+		       tracepoint_exists(tracefs, "io_uring", "io_uring_complete") &&
+		       tracepoint_exists(tracefs, "io_uring", "io_uring_req_failed"))) {
+		ot_error_msg("io_uring opens are not traced on this kernel: it lacks the "
+			     "io_uring_submit_req, io_uring_complete or io_uring_req_failed "
+			     "tracepoint (Linux 6.4 or later has them)");
+		uring = false;
+	}
+	if (!uring) {
+		bpf_program__set_autoload(skel->progs.ot_uring_submit, false);
+		bpf_program__set_autoload(skel->progs.ot_uring_failed, false);
+		bpf_program__set_autoload(skel->progs.ot_uring_complete, false);
+	}
 	for (i = 0; i < sizeof(syscalls) / sizeof(syscalls[0]); i++) {
 		snprintf(enter, sizeof(enter), "sys_enter_%s", syscalls[i].event);
 		snprintf(exit_, sizeof(exit_), "sys_exit_%s", syscalls[i].event);

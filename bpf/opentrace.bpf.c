@@ -238,6 +238,7 @@ static __always_inline int on_exit(long ret)
 	e->kind = st->kind;
 	e->raw_flags = 0;
 	e->args_len = 0;
+	e->file_slot = 0;
 	bpf_get_current_comm(e->comm, sizeof(e->comm));
 
 	n = bpf_probe_read_user_str(e->path, OT_PATH_READ, st->path);
@@ -359,6 +360,7 @@ static __always_inline int on_exec_enter(__u16 kind, int dfd, const char *path,
 	e->flags = flags;
 	e->mode = 0;
 	e->raw_flags = 0;
+	e->file_slot = 0;
 	/* execsnoop's PCOMM: the name before the exec replaces it */
 	bpf_get_current_comm(e->comm, sizeof(e->comm));
 
@@ -451,6 +453,167 @@ SEC("tracepoint/syscalls/sys_exit_execveat")
 int ot_exit_execveat(struct trace_event_raw_sys_exit *ctx)
 {
 	return on_exec_exit(ctx->ret);
+}
+
+/* io_uring opens. At submission the request is prepared: the kernel has
+ * its own copy of the file name (reading the user pointer later is what
+ * garbles names), so the record is built then, from the submitter, and
+ * kept by request until its completion adds the result. */
+struct ot_uring_buf {
+	__u8 bytes[sizeof(struct ot_raw_event) + OT_PATH_READ];
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
+	__uint(max_entries, 4096);
+	__type(key, __u64);
+	__type(value, struct ot_uring_buf);
+} urings SEC(".maps");
+
+/* Fills the submitter's side of a record in the per-CPU scratch buffer. */
+static __always_inline struct ot_raw_event *uring_record(__u8 opcode, int dfd, __u64 flags,
+							 __u32 mode, __u32 slot)
+{
+	struct task_struct *task = bpf_get_current_task_btf();
+	__u64 id = bpf_get_current_pid_tgid();
+	struct ot_raw_event *e;
+	__u32 zero = 0;
+
+	e = (struct ot_raw_event *)bpf_map_lookup_elem(&exec_scratch, &zero);
+	if (!e)
+		return NULL;
+	e->ts_ns = bpf_ktime_get_ns();
+	e->cgid = bpf_get_current_cgroup_id();
+	e->pid = id >> 32;
+	e->tid = (__u32)id;
+	e->ppid = task->real_parent->tgid;
+	e->uid = (__u32)bpf_get_current_uid_gid();
+	e->kind = opcode == OT_IORING_OP_OPENAT ? OT_RAW_URING_OPENAT : OT_RAW_URING_OPENAT2;
+	e->dfd = dfd;
+	e->flags = flags;
+	e->mode = mode;
+	e->file_slot = slot;
+	e->raw_flags = 0;
+	e->args_len = 0;
+	bpf_get_current_comm(e->comm, sizeof(e->comm));
+	return e;
+}
+
+static __always_inline void set_path_len(struct ot_raw_event *e, long n)
+{
+	__u32 len;
+
+	if (n <= 0) {
+		len = 0;
+		e->raw_flags |= OT_RAW_UNREADABLE;
+	} else if (n >= OT_PATH_READ) {
+		len = OT_PATH_MAX;
+		e->raw_flags |= OT_RAW_TRUNCATED;
+	} else {
+		len = n - 1;
+	}
+	e->path_len = len;
+}
+
+static __always_inline void uring_stash(__u64 req, struct ot_raw_event *e)
+{
+	if (bpf_map_update_elem(&urings, &req, e, BPF_ANY))
+		count(OT_CNT_LOST);
+}
+
+SEC("tracepoint/io_uring/io_uring_submit_req")
+int ot_uring_submit(struct trace_event_raw_io_uring_submit_req *ctx)
+{
+	struct io_kiocb *req = BPF_CORE_READ(ctx, req);
+	struct io_open *open;
+	struct ot_raw_event *e;
+	__u64 flags, key = (__u64)req;
+	__u8 opcode;
+
+	if (!bpf_core_type_exists(struct io_open))
+		return 0;
+	opcode = BPF_CORE_READ(req, opcode);
+	if (opcode != OT_IORING_OP_OPENAT && opcode != OT_IORING_OP_OPENAT2)
+		return 0;
+	if (!wanted())
+		return 0;
+	open = (struct io_open *)&req->cmd;
+	flags = BPF_CORE_READ(open, how.flags);
+	if (targ_nclauses && !flags_match(flags))
+		return 0;
+	e = uring_record(opcode, BPF_CORE_READ(open, dfd), flags, BPF_CORE_READ(open, how.mode),
+			 BPF_CORE_READ(open, file_slot));
+	if (!e) {
+		count(OT_CNT_LOST);
+		return 0;
+	}
+	set_path_len(e, bpf_probe_read_kernel_str(e->path, OT_PATH_READ,
+						  BPF_CORE_READ(open, filename, name)));
+	uring_stash(key, e);
+	return 0;
+}
+
+/* A request refused while being prepared is never submitted: its record
+ * comes from the submission entry, in the submitter's context, so the user
+ * pointer is still good. */
+SEC("tp_btf/io_uring_req_failed")
+int BPF_PROG(ot_uring_failed, const struct ot_uring_sqe *sqe_ptr, struct io_kiocb *req, int error)
+{
+	__u64 key = (__u64)req;
+	struct ot_uring_sqe sqe;
+	struct ot_raw_event *e;
+	struct open_how how = {};
+
+	if (bpf_probe_read_kernel(&sqe, sizeof(sqe), sqe_ptr))
+		return 0;
+	if (sqe.opcode != OT_IORING_OP_OPENAT && sqe.opcode != OT_IORING_OP_OPENAT2)
+		return 0;
+	if (bpf_map_lookup_elem(&urings, &key) || !wanted())
+		return 0;
+	if (sqe.opcode == OT_IORING_OP_OPENAT) {
+		how.flags = sqe.open_flags;
+		how.mode = sqe.len;
+	} else {
+		bpf_probe_read_user(&how, sizeof(how), (void *)sqe.off);
+	}
+	if (targ_nclauses && !flags_match(how.flags))
+		return 0;
+	e = uring_record(sqe.opcode, sqe.fd, how.flags, how.mode, sqe.file_index);
+	if (!e) {
+		count(OT_CNT_LOST);
+		return 0;
+	}
+	set_path_len(e, bpf_probe_read_user_str(e->path, OT_PATH_READ, (void *)sqe.addr));
+	uring_stash(key, e);
+	return 0;
+}
+
+SEC("tracepoint/io_uring/io_uring_complete")
+int ot_uring_complete(struct trace_event_raw_io_uring_complete *ctx)
+{
+	__u64 key = (__u64)BPF_CORE_READ(ctx, req), now;
+	struct ot_raw_event *e;
+	int res;
+	__u32 len;
+
+	e = (struct ot_raw_event *)bpf_map_lookup_elem(&urings, &key);
+	if (!e)
+		return 0;
+	res = BPF_CORE_READ(ctx, res);
+	now = bpf_ktime_get_ns();
+	if ((targ_failed_only && res >= 0) || now - e->ts_ns < targ_min_latency_ns)
+		goto out;
+	e->latency_ns = now - e->ts_ns;
+	e->ts_ns = now;
+	e->ret = res;
+	len = e->path_len;
+	if (len > OT_PATH_MAX)
+		goto out;
+	submit(e, sizeof(*e) + len);
+out:
+	bpf_map_delete_elem(&urings, &key);
+	return 0;
 }
 
 SEC("tp_btf/sched_process_fork")

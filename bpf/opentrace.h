@@ -21,7 +21,14 @@ enum ot_raw_kind {
 	OT_RAW_CREAT,
 	OT_RAW_EXECVE,
 	OT_RAW_EXECVEAT,
+	OT_RAW_URING_OPENAT,
+	OT_RAW_URING_OPENAT2,
 };
+
+/* io_uring opcodes and the fixed-file slot a kernel allocates itself */
+#define OT_IORING_OP_OPENAT 18
+#define OT_IORING_OP_OPENAT2 28
+#define OT_IORING_FILE_INDEX_ALLOC (~0U)
 
 enum ot_raw_flag {
 	OT_RAW_TRUNCATED = 1 << 0,	/* path longer than OT_PATH_MAX */
@@ -47,6 +54,8 @@ struct ot_raw_event {
 	__u32 uid;
 	__u32 mode;
 	__s32 dfd;
+	__u32 file_slot;	/* io_uring fixed-file opens: the slot + 1, or 0 */
+	__u32 reserved;
 	__u16 kind;
 	__u16 path_len;
 	__u16 raw_flags;

@@ -14,6 +14,8 @@ enum ot_kind {
 	OT_KIND_CREAT,
 	OT_KIND_EXECVE,
 	OT_KIND_EXECVEAT,
+	OT_KIND_URING_OPENAT,
+	OT_KIND_URING_OPENAT2,
 	OT_KIND_MAX
 };
 
@@ -39,6 +41,9 @@ struct ot_event {
 	int32_t dfd;
 	enum ot_kind kind;
 	unsigned status;	/* enum ot_event_status bits */
+	/* io_uring opens into the fixed-file table: the slot, not an fd */
+	bool fixed_file;
+	uint32_t slot;
 	char comm[17];
 	const char *path;	/* path_len bytes, any bytes but NUL */
 	size_t path_len;

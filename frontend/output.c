@@ -20,6 +20,8 @@ static const char *const kind_names[OT_KIND_MAX] = {
 	[OT_KIND_CREAT] = "creat",
 	[OT_KIND_EXECVE] = "execve",
 	[OT_KIND_EXECVEAT] = "execveat",
+	[OT_KIND_URING_OPENAT] = "uring_openat",
+	[OT_KIND_URING_OPENAT2] = "uring_openat2",
 };
 
 const char *ot_kind_name(enum ot_kind kind)
@@ -30,7 +32,7 @@ const char *ot_kind_name(enum ot_kind kind)
 enum field {
 	F_TS, F_PID, F_TID, F_PPID, F_UID, F_CGID, F_COMM, F_KIND, F_DFD,
 	F_FLAGS, F_FLAGS_STR, F_MODE, F_FILENAME, F_RETURN, F_FD, F_ERRNO,
-	F_LATENCY, F_TRUNCATED, F_ARGS, F_ARGS_TRUNCATED, F_MAX
+	F_LATENCY, F_TRUNCATED, F_SLOT, F_ARGS, F_ARGS_TRUNCATED, F_MAX
 };
 
 struct field_desc {
@@ -58,6 +60,7 @@ static const struct field_desc fields[F_MAX] = {
 	[F_ERRNO] = { "errno", "ERR", -7 },
 	[F_LATENCY] = { "latency_ns", "LAT(us)", 9 },
 	[F_TRUNCATED] = { "truncated", "TRUNC", -5 },
+	[F_SLOT] = { "slot", "SLOT", 4 },
 	[F_ARGS] = { "args", "ARGS", 0 },
 	[F_ARGS_TRUNCATED] = { "args_truncated", "ATRUNC", -6 },
 };
@@ -65,11 +68,11 @@ static const struct field_desc fields[F_MAX] = {
 /* Existing opentrace users post-process the first eight CSV columns. */
 static const enum field csv_default[] = {
 	F_PID, F_CGID, F_COMM, F_KIND, F_FLAGS, F_MODE, F_FILENAME, F_RETURN,
-	F_TS, F_TID, F_PPID, F_UID, F_DFD, F_FLAGS_STR, F_ERRNO, F_LATENCY, F_TRUNCATED,
+	F_TS, F_TID, F_PPID, F_UID, F_DFD, F_FLAGS_STR, F_ERRNO, F_LATENCY, F_TRUNCATED, F_SLOT,
 };
 static const enum field json_default[] = {
 	F_TS, F_PID, F_TID, F_PPID, F_UID, F_CGID, F_COMM, F_KIND, F_DFD, F_FLAGS,
-	F_FLAGS_STR, F_MODE, F_FILENAME, F_RETURN, F_ERRNO, F_LATENCY, F_TRUNCATED,
+	F_FLAGS_STR, F_MODE, F_FILENAME, F_RETURN, F_ERRNO, F_LATENCY, F_TRUNCATED, F_SLOT,
 };
 
 struct ot_output {
@@ -120,7 +123,7 @@ static int parse_fields(const char *list, enum field *cols, size_t *ncols,
 		if (f < 0) {
 			snprintf(err, errlen, "--fields: unknown field '%.*s' (known: ts_ns pid tid "
 				 "ppid uid cgid comm kind dfd flags flags_str mode filename return "
-				 "fd errno latency_ns truncated args args_truncated)",
+				 "fd errno latency_ns truncated slot args args_truncated)",
 				 (int)(len > 64 ? 64 : len), p);
 			return -1;
 		}
@@ -360,7 +363,22 @@ static void put_field(struct ot_output *o, enum field fld, const struct ot_event
 			fputs_unlocked("[unreadable]", f);
 		return;
 	case F_RETURN: put_s64(f, ev->ret); return;
-	case F_FD: put_s64(f, ev->ret >= 0 ? ev->ret : -1); return;
+	case F_FD:
+		if (ev->fixed_file && ev->ret >= 0) {
+			putc_unlocked('@', f);
+			put_u64(f, ev->slot);
+		} else {
+			put_s64(f, ev->ret >= 0 ? ev->ret : -1);
+		}
+		return;
+	case F_SLOT:
+		if (ev->fixed_file)
+			put_u64(f, ev->slot);
+		else if (json)
+			fputs_unlocked("null", f);
+		else if (text)
+			putc_unlocked('-', f);
+		return;
 	case F_ERRNO:
 		if (ev->ret < 0 && ev->ret > -4096) {
 			const char *name = errno_name(-ev->ret);
@@ -486,6 +504,7 @@ static char *csv_field(struct ot_output *o, char *p, enum field fld, const struc
 	case F_FILENAME: return ot_csv_quote(p, ev->path, ev->path_len);
 	case F_RETURN: return csv_s64(p, ev->ret);
 	case F_FD: return csv_s64(p, ev->ret >= 0 ? ev->ret : -1);
+	case F_SLOT: return ev->fixed_file ? csv_u64(p, ev->slot) : p;
 	case F_ERRNO:
 		if (ev->ret < 0 && ev->ret > -4096)
 			return csv_cstr(p, errno_name(-ev->ret));

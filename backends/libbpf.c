@@ -194,10 +194,15 @@ static int libbpf_emit(const struct ot_plan *plan, FILE *out)
 		fprintf(out, "cgroups[0] = { %s }\n", plan->cgroup);
 	fprintf(out, "targ_max_args = %u\n", plan->max_args);
 	fprintf(out, "targ_failed_only = %d\n", plan->failed_only);
+	fprintf(out, "targ_full_path = %d\n", plan->full_path);
 	fprintf(out, "targ_min_latency_ns = %" PRIu64 "\n", plan->min_latency_ns);
 	fprintf(out, "events.max_entries = %zu\n", plan->buffer_size ? plan->buffer_size : DEFAULT_RING);
 	return 0;
 }
+
+/* -F: whether an absolute path stands as its own full path when nothing
+ * was walked */
+static bool plan_full_path;
 
 static int print_libbpf(enum libbpf_print_level level, const char *fmt, va_list ap)
 {
@@ -206,8 +211,51 @@ static int print_libbpf(enum libbpf_print_level level, const char *fmt, va_list 
 	return vfprintf(stderr, fmt, ap);
 }
 
+/* Joins the components the walk wrote leaf first into "/a/b/c"; for a
+ * walk of the base directory, appends the path as passed. */
+static size_t join_full_path(const struct ot_raw_event *r, char *out, size_t cap)
+{
+	const char *comps = r->path + r->path_len + r->args_len;
+	const char *end = comps + r->full_len, *p = end;
+	size_t len = 0;
+
+	/* a walk that stopped short has no root: say so in the path itself */
+	if ((r->raw_flags & OT_RAW_FULL_TRUNCATED) && cap >= 3) {
+		memcpy(out, "...", 3);
+		len = 3;
+	}
+
+	/* components are NUL-terminated: walk back from the last NUL */
+	while (p > comps) {
+		const char *start = p - 1;
+
+		while (start > comps && start[-1] != '\0')
+			start--;
+		if (len + 1 + (size_t)(p - 1 - start) > cap)
+			break;
+		out[len++] = '/';
+		memcpy(out + len, start, p - 1 - start);
+		len += p - 1 - start;
+		p = start;
+	}
+	if (len == 0 && cap)
+		out[len++] = '/';	/* the root itself */
+	if ((r->raw_flags & OT_RAW_FULL_BASE) && r->path_len) {
+		if (len > 1 && len < cap)
+			out[len++] = '/';
+		else if (len == 1)
+			len = 1;
+		if (len + r->path_len <= cap) {
+			memcpy(out + len, r->path, r->path_len);
+			len += r->path_len;
+		}
+	}
+	return len;
+}
+
 static int on_record(void *ctx, void *data, size_t size)
 {
+	static char full[OT_FULL_MAX + OT_PATH_MAX + 2];
 	const struct ot_raw_event *r = data;
 	struct ot_event ev;
 
@@ -242,8 +290,20 @@ static int on_record(void *ctx, void *data, size_t size)
 		ev.slot = r->file_slot == OT_IORING_FILE_INDEX_ALLOC ? (uint32_t)r->ret
 								      : r->file_slot - 1;
 	}
-	if (size < sizeof(*r) + r->path_len + r->args_len)
+	if (size < sizeof(*r) + r->path_len + r->args_len + r->full_len)
 		return 0;
+	if (r->raw_flags & OT_RAW_FULL) {
+		ev.full_path = full;
+		ev.full_path_len = join_full_path(r, full, sizeof(full));
+	} else if (plan_full_path && !(r->raw_flags & OT_RAW_UNREADABLE) && r->path_len &&
+		   r->path[0] == '/') {
+		/* nothing walked (a failed open, a fixed-file slot): an absolute
+		 * path is its own would-be path */
+		ev.full_path = r->path;
+		ev.full_path_len = r->path_len;
+	}
+	if (r->raw_flags & OT_RAW_FULL_TRUNCATED)
+		ev.status |= OT_EV_FULL_TRUNCATED;
 	if (r->raw_flags & OT_RAW_ARGS_TRUNCATED)
 		ev.status |= OT_EV_ARGS_TRUNCATED;
 	ev.args = r->path + r->path_len;
@@ -279,6 +339,7 @@ static void set_rodata(struct opentrace_bpf *skel, const struct ot_plan *plan, s
 		skel->rodata->targ_clause_value[i] = plan->flags.clause[i].value;
 	}
 	skel->rodata->targ_failed_only = plan->failed_only;
+	skel->rodata->targ_full_path = plan->full_path;
 	skel->rodata->targ_min_latency_ns = plan->min_latency_ns;
 	/* wake user space early when a quarter of the ring is pending */
 	skel->rodata->targ_wakeup_bytes = ring / 4;
@@ -449,6 +510,7 @@ static int libbpf_run(const struct ot_plan *plan, struct ot_sink *sink)
 	int err, rc = -1;
 
 	libbpf_set_print(print_libbpf);
+	plan_full_path = plan->full_path;
 	tracefs = tracefs_ensure();
 	if (!tracefs)
 		return -1;
@@ -461,6 +523,12 @@ static int libbpf_run(const struct ot_plan *plan, struct ot_sink *sink)
 	skip_unneeded(skel, plan, tracefs);
 	if (bpf_map__set_max_entries(skel->maps.events, ring)) {
 		ot_error_msg("libbpf: cannot size the ring buffer to %zu bytes", ring);
+		goto out;
+	}
+	if (plan->full_path && libbpf_probe_bpf_helper(BPF_PROG_TYPE_TRACEPOINT, BPF_FUNC_loop,
+							 NULL) <= 0) {
+		ot_error_msg("-F needs the bpf_loop helper (Linux 5.17 or later) to walk paths "
+			     "in the kernel; drop -F on this kernel");
 		goto out;
 	}
 	err = opentrace_bpf__load(skel);
@@ -521,6 +589,7 @@ out:
 const struct ot_backend ot_backend_libbpf = {
 	.name = "libbpf",
 	.description = "CO-RE BPF program on the syscall tracepoints (Linux 5.11+ with BTF)",
+	.caps = OT_CAP_FULL_PATH,
 	.probe = libbpf_probe,
 	.emit = libbpf_emit,
 	.run = libbpf_run,

@@ -31,6 +31,7 @@ const volatile __u64 targ_clause_mask[OT_MAX_CLAUSES] = {};
 const volatile __u64 targ_clause_value[OT_MAX_CLAUSES] = {};
 const volatile bool targ_filter_cgroup = false;
 const volatile bool targ_failed_only = false;
+const volatile bool targ_full_path = false;
 const volatile __u32 targ_max_args = 20;
 const volatile __u64 targ_min_latency_ns = 0;
 const volatile __u64 targ_wakeup_bytes = 1 << 20;
@@ -75,7 +76,7 @@ struct {
 } events SEC(".maps");
 
 struct ot_scratch {
-	__u8 bytes[sizeof(struct ot_raw_event) + OT_PATH_READ];
+	__u8 bytes[sizeof(struct ot_raw_event) + OT_PATH_READ + OT_FULL_MAX];
 };
 
 struct {
@@ -208,11 +209,140 @@ static __always_inline void submit(void *rec, __u64 size)
 		count(OT_CNT_LOST);
 }
 
+/* --full-path. bpf_d_path is not offered to tracepoints, so the walk is
+ * done here: from a dentry up to the task's root, crossing mount points,
+ * writing each component name (leaf first, NUL after each) after the path.
+ * User space joins them in reverse. One step per bpf_loop() callback keeps
+ * the verifier's work to one pass over the step. */
+struct walk {
+	struct ot_raw_event *e;
+	struct vfsmount *vfsmnt;
+	struct mount *mnt;
+	struct dentry *dentry;
+	struct dentry *root_dentry;
+	struct vfsmount *root_mnt;
+	__u32 base;	/* where components start: after the path */
+	__u32 off;	/* bytes of components so far */
+	bool done;	/* reached a root */
+};
+
+static long walk_step(__u32 i, struct walk *w)
+{
+	struct ot_raw_event *e = w->e;
+	struct dentry *dentry = w->dentry, *parent;
+	struct vfsmount *vfsmnt = w->vfsmnt;
+	struct mount *mnt = w->mnt, *up;
+	__u32 base = w->base, off = w->off;
+	long n;
+
+	if (dentry == w->root_dentry && vfsmnt == w->root_mnt) {
+		w->done = true;
+		return 1;
+	}
+	if (dentry == BPF_CORE_READ(vfsmnt, mnt_root)) {
+		up = BPF_CORE_READ(mnt, mnt_parent);
+		if (up == mnt) {
+			w->done = true;	/* the root of the mount tree */
+			return 1;
+		}
+		w->dentry = BPF_CORE_READ(mnt, mnt_mountpoint);
+		w->mnt = up;
+		w->vfsmnt = (void *)up + bpf_core_field_offset(struct mount, mnt);
+		return 0;
+	}
+	if (!e || base > OT_PATH_MAX || off > OT_FULL_MAX - OT_NAME_READ)
+		return 1;
+	n = bpf_probe_read_kernel_str(e->path + base + off, OT_NAME_READ,
+				      BPF_CORE_READ(dentry, d_name.name));
+	if (n <= 0)
+		return 1;
+	w->off = off + n;
+	parent = BPF_CORE_READ(dentry, d_parent);
+	if (parent == dentry) {
+		w->done = true;	/* a detached tree's top */
+		return 1;
+	}
+	w->dentry = parent;
+	return 0;
+}
+
+static __always_inline __u32 walk_path(struct ot_raw_event *e, __u32 base,
+				       struct vfsmount *vfsmnt, struct dentry *dentry)
+{
+	struct task_struct *task = bpf_get_current_task_btf();
+	struct walk w = {
+		.e = e,
+		.vfsmnt = vfsmnt,
+		.mnt = (void *)vfsmnt - bpf_core_field_offset(struct mount, mnt),
+		.dentry = dentry,
+		.root_dentry = BPF_CORE_READ(task, fs, root.dentry),
+		.root_mnt = BPF_CORE_READ(task, fs, root.mnt),
+		.base = base,
+	};
+
+	bpf_loop(OT_WALK_MAX, walk_step, &w, 0);
+	if (!w.done)
+		e->raw_flags |= OT_RAW_FULL_TRUNCATED;
+	return w.off;
+}
+
+static __always_inline struct file *fd_file(int fd)
+{
+	struct task_struct *task = bpf_get_current_task_btf();
+	struct fdtable *fdt = BPF_CORE_READ(task, files, fdt);
+	struct file **fds = BPF_CORE_READ(fdt, fd);
+	struct file *f = NULL;
+
+	if (fd < 0 || fd >= BPF_CORE_READ(fdt, max_fds))
+		return NULL;
+	bpf_probe_read_kernel(&f, sizeof(f), &fds[fd]);
+	return f;
+}
+
+/* The opened file's own path when the open worked; otherwise, for a
+ * relative path, the directory it was relative to (the cwd or dfd's). An
+ * absolute path that failed is its own would-be path: nothing to walk. */
+static __always_inline __u32 full_path(struct ot_raw_event *e, long ret, int dfd,
+				       __u32 path_len)
+{
+	struct task_struct *task = bpf_get_current_task_btf();
+	struct vfsmount *mnt;
+	struct dentry *dentry;
+	struct file *f;
+
+	e->full_len = 0;
+	if (ret >= 0) {
+		f = fd_file(ret);
+		if (!f)
+			return 0;
+		mnt = BPF_CORE_READ(f, f_path.mnt);
+		dentry = BPF_CORE_READ(f, f_path.dentry);
+	} else if (path_len && e->path[0] == '/') {
+		return 0;
+	} else if (dfd == -100) {
+		mnt = BPF_CORE_READ(task, fs, pwd.mnt);
+		dentry = BPF_CORE_READ(task, fs, pwd.dentry);
+		e->raw_flags |= OT_RAW_FULL_BASE;
+	} else {
+		f = fd_file(dfd);
+		if (!f)
+			return 0;
+		mnt = BPF_CORE_READ(f, f_path.mnt);
+		dentry = BPF_CORE_READ(f, f_path.dentry);
+		e->raw_flags |= OT_RAW_FULL_BASE;
+	}
+	if (path_len > OT_PATH_MAX)
+		return 0;
+	e->raw_flags |= OT_RAW_FULL;
+	e->full_len = walk_path(e, path_len, mnt, dentry);
+	return e->full_len;
+}
+
 static __always_inline int on_exit(long ret)
 {
 	struct ot_stash *st;
 	struct ot_raw_event *e;
-	__u32 zero = 0, len;
+	__u32 zero = 0, len, flen;
 	__u64 now;
 	long n;
 
@@ -254,8 +384,11 @@ static __always_inline int on_exit(long ret)
 	if (len > OT_PATH_MAX)
 		len = OT_PATH_MAX;
 	e->path_len = len;
-
-	submit(e, sizeof(*e) + len);
+	e->full_len = 0;
+	flen = targ_full_path ? full_path(e, ret, e->dfd, len) : 0;
+	if (flen > OT_FULL_MAX)
+		return 0;
+	submit(e, sizeof(*e) + len + flen);
 	return 0;
 }
 
@@ -361,6 +494,7 @@ static __always_inline int on_exec_enter(__u16 kind, int dfd, const char *path,
 	e->mode = 0;
 	e->raw_flags = 0;
 	e->file_slot = 0;
+	e->full_len = 0;
 	/* execsnoop's PCOMM: the name before the exec replaces it */
 	bpf_get_current_comm(e->comm, sizeof(e->comm));
 
@@ -460,7 +594,7 @@ int ot_exit_execveat(struct trace_event_raw_sys_exit *ctx)
  * garbles names), so the record is built then, from the submitter, and
  * kept by request until its completion adds the result. */
 struct ot_uring_buf {
-	__u8 bytes[sizeof(struct ot_raw_event) + OT_PATH_READ];
+	__u8 bytes[sizeof(struct ot_raw_event) + OT_PATH_READ + OT_FULL_MAX];
 };
 
 struct {
@@ -496,6 +630,7 @@ static __always_inline struct ot_raw_event *uring_record(__u8 opcode, int dfd, _
 	e->file_slot = slot;
 	e->raw_flags = 0;
 	e->args_len = 0;
+	e->full_len = 0;
 	bpf_get_current_comm(e->comm, sizeof(e->comm));
 	return e;
 }
@@ -550,6 +685,10 @@ int ot_uring_submit(struct trace_event_raw_io_uring_submit_req *ctx)
 	}
 	set_path_len(e, bpf_probe_read_kernel_str(e->path, OT_PATH_READ,
 						  BPF_CORE_READ(open, filename, name)));
+	/* the base a relative name resolves against, as it is now; a success
+	 * replaces it with the file opened */
+	if (targ_full_path)
+		full_path(e, -1, e->dfd, e->path_len);
 	uring_stash(key, e);
 	return 0;
 }
@@ -585,6 +724,8 @@ int BPF_PROG(ot_uring_failed, const struct ot_uring_sqe *sqe_ptr, struct io_kioc
 		return 0;
 	}
 	set_path_len(e, bpf_probe_read_user_str(e->path, OT_PATH_READ, (void *)sqe.addr));
+	if (targ_full_path)
+		full_path(e, -1, e->dfd, e->path_len);
 	uring_stash(key, e);
 	return 0;
 }
@@ -595,7 +736,7 @@ int ot_uring_complete(struct trace_event_raw_io_uring_complete *ctx)
 	__u64 key = (__u64)BPF_CORE_READ(ctx, req), now;
 	struct ot_raw_event *e;
 	int res;
-	__u32 len;
+	__u32 len, flen;
 
 	e = (struct ot_raw_event *)bpf_map_lookup_elem(&urings, &key);
 	if (!e)
@@ -610,7 +751,15 @@ int ot_uring_complete(struct trace_event_raw_io_uring_complete *ctx)
 	len = e->path_len;
 	if (len > OT_PATH_MAX)
 		goto out;
-	submit(e, sizeof(*e) + len);
+	/* the completing task shares the submitter's file table */
+	if (targ_full_path && res >= 0 && !e->file_slot) {
+		e->raw_flags &= ~(OT_RAW_FULL | OT_RAW_FULL_BASE | OT_RAW_FULL_TRUNCATED);
+		full_path(e, res, e->dfd, len);
+	}
+	flen = e->full_len;
+	if (flen > OT_FULL_MAX)
+		goto out;
+	submit(e, sizeof(*e) + len + flen);
 out:
 	bpf_map_delete_elem(&urings, &key);
 	return 0;

@@ -101,6 +101,27 @@ static __always_inline void count(__u32 which)
 		*c += 1;
 }
 
+/* Records the length of a path read with a *_str helper that returned n,
+ * marking one that did not fit or could not be read; returns it. */
+static __always_inline __u32 set_path_len(struct ot_raw_event *e, long n)
+{
+	__u32 len;
+
+	if (n <= 0) {
+		len = 0;
+		e->raw_flags |= OT_RAW_UNREADABLE;
+	} else if (n >= OT_PATH_READ) {
+		len = OT_PATH_MAX;
+		e->raw_flags |= OT_RAW_TRUNCATED;
+	} else {
+		len = n - 1;
+	}
+	if (len > OT_PATH_MAX)
+		len = OT_PATH_MAX;
+	e->path_len = len;
+	return len;
+}
+
 static __always_inline bool comm_matches(void)
 {
 	char comm[OT_COMM_LEN];
@@ -344,7 +365,6 @@ static __always_inline int on_exit(long ret)
 	struct ot_raw_event *e;
 	__u32 zero = 0, len, flen;
 	__u64 now;
-	long n;
 
 	st = bpf_task_storage_get(&stash, bpf_get_current_task_btf(), 0, 0);
 	if (!st || !st->active)
@@ -371,19 +391,7 @@ static __always_inline int on_exit(long ret)
 	e->file_slot = 0;
 	bpf_get_current_comm(e->comm, sizeof(e->comm));
 
-	n = bpf_probe_read_user_str(e->path, OT_PATH_READ, st->path);
-	if (n <= 0) {
-		len = 0;
-		e->raw_flags |= OT_RAW_UNREADABLE;
-	} else if (n >= OT_PATH_READ) {
-		len = OT_PATH_MAX;
-		e->raw_flags |= OT_RAW_TRUNCATED;
-	} else {
-		len = n - 1;
-	}
-	if (len > OT_PATH_MAX)
-		len = OT_PATH_MAX;
-	e->path_len = len;
+	len = set_path_len(e, bpf_probe_read_user_str(e->path, OT_PATH_READ, st->path));
 	e->full_len = 0;
 	flen = targ_full_path ? full_path(e, ret, e->dfd, len) : 0;
 	if (flen > OT_FULL_MAX)
@@ -498,19 +506,7 @@ static __always_inline int on_exec_enter(__u16 kind, int dfd, const char *path,
 	/* execsnoop's PCOMM: the name before the exec replaces it */
 	bpf_get_current_comm(e->comm, sizeof(e->comm));
 
-	n = bpf_probe_read_user_str(e->path, OT_PATH_READ, path);
-	if (n <= 0) {
-		plen = 0;
-		e->raw_flags |= OT_RAW_UNREADABLE;
-	} else if (n >= OT_PATH_READ) {
-		plen = OT_PATH_MAX;
-		e->raw_flags |= OT_RAW_TRUNCATED;
-	} else {
-		plen = n - 1;
-	}
-	if (plen > OT_PATH_MAX)
-		plen = OT_PATH_MAX;
-	e->path_len = plen;
+	plen = set_path_len(e, bpf_probe_read_user_str(e->path, OT_PATH_READ, path));
 
 	/* the arguments follow the path directly, as the record wants them */
 	args = e->path + plen;
@@ -633,22 +629,6 @@ static __always_inline struct ot_raw_event *uring_record(__u8 opcode, int dfd, _
 	e->full_len = 0;
 	bpf_get_current_comm(e->comm, sizeof(e->comm));
 	return e;
-}
-
-static __always_inline void set_path_len(struct ot_raw_event *e, long n)
-{
-	__u32 len;
-
-	if (n <= 0) {
-		len = 0;
-		e->raw_flags |= OT_RAW_UNREADABLE;
-	} else if (n >= OT_PATH_READ) {
-		len = OT_PATH_MAX;
-		e->raw_flags |= OT_RAW_TRUNCATED;
-	} else {
-		len = n - 1;
-	}
-	e->path_len = len;
 }
 
 static __always_inline void uring_stash(__u64 req, struct ot_raw_event *e)

@@ -478,15 +478,46 @@ struct {
 	__type(value, struct ot_exec_buf);
 } exec_scratch SEC(".maps");
 
+/* One argument per bpf_loop() callback: a plain loop of 128 made the
+ * verifier take half a second at every start. */
+struct args_read {
+	struct ot_raw_event *e;
+	const char *const *argv;
+	__u32 base;	/* where the arguments start: after the path */
+	__u32 off;	/* bytes of arguments so far */
+};
+
+static long read_arg(__u32 i, struct args_read *a)
+{
+	struct ot_raw_event *e = a->e;
+	__u32 base = a->base, off = a->off;
+	const char *arg = NULL;
+	char last = 0;
+	long n;
+
+	if (!e || bpf_probe_read_user(&arg, sizeof(arg), &a->argv[i]) || !arg)
+		return 1;
+	if (i >= targ_max_args || base > OT_PATH_MAX || off > OT_ARGS_MAX - OT_ARG_MAX) {
+		e->raw_flags |= OT_RAW_ARGS_TRUNCATED;
+		return 1;
+	}
+	n = bpf_probe_read_user_str(e->path + base + off, OT_ARG_MAX, arg);
+	if (n <= 0)
+		return 1;
+	/* a full read is cut unless the string ended exactly there */
+	if (n == OT_ARG_MAX && !bpf_probe_read_user(&last, 1, arg + OT_ARG_MAX - 1) && last)
+		e->raw_flags |= OT_RAW_ARGS_TRUNCATED;
+	a->off = off + n;
+	return 0;
+}
+
 static __always_inline int on_exec_enter(__u16 kind, int dfd, const char *path,
 					 const char *const *argv, __u64 flags)
 {
 	__u32 zero = 0, tgid = bpf_get_current_pid_tgid() >> 32;
+	struct args_read a = {};
 	struct ot_raw_event *e;
 	__u32 off, plen;
-	char *args;
-	long n;
-	int i;
 
 	if (!wanted())
 		return 0;
@@ -509,26 +540,11 @@ static __always_inline int on_exec_enter(__u16 kind, int dfd, const char *path,
 	plen = set_path_len(e, bpf_probe_read_user_str(e->path, OT_PATH_READ, path));
 
 	/* the arguments follow the path directly, as the record wants them */
-	args = e->path + plen;
-	off = 0;
-	for (i = 0; i < OT_MAX_ARGS_LIMIT; i++) {
-		const char *arg = NULL;
-		char last = 0;
-
-		if (bpf_probe_read_user(&arg, sizeof(arg), &argv[i]) || !arg)
-			break;
-		if (i >= targ_max_args || off > OT_ARGS_MAX - OT_ARG_MAX) {
-			e->raw_flags |= OT_RAW_ARGS_TRUNCATED;
-			break;
-		}
-		n = bpf_probe_read_user_str(args + off, OT_ARG_MAX, arg);
-		if (n <= 0)
-			break;
-		/* a full read is cut unless the string ended exactly there */
-		if (n == OT_ARG_MAX && !bpf_probe_read_user(&last, 1, arg + OT_ARG_MAX - 1) && last)
-			e->raw_flags |= OT_RAW_ARGS_TRUNCATED;
-		off += n;
-	}
+	a.e = e;
+	a.argv = argv;
+	a.base = plen;
+	bpf_loop(OT_MAX_ARGS_LIMIT, read_arg, &a, 0);
+	off = a.off;
 	e->args_len = off;
 	if (bpf_map_update_elem(&execs, &tgid, e, BPF_ANY))
 		count(OT_CNT_LOST);

@@ -136,6 +136,18 @@ static void put_section(FILE *out, const char *name, unsigned arg, unsigned arg2
 	}
 }
 
+/* What the plan asks that the tapset cannot do; 0 or -1 with a message. */
+static int unsupported(const struct ot_plan *plan)
+{
+	if (plan->cgroup || plan->new_cgroup) {
+		ot_error_msg("stap: --cgroup and --new-cgroup need the cgroup id of a task, which "
+			     "SystemTap's tapset does not give without guru mode; use -B libbpf, "
+			     "or a -p, -u or command target");
+		return -1;
+	}
+	return 0;
+}
+
 static bool tracks_pids(const struct ot_plan *plan)
 {
 	return plan->target == OT_TARGET_PID || plan->target == OT_TARGET_COMMAND;
@@ -270,7 +282,11 @@ static int stap_emit(const struct ot_plan *plan, FILE *out)
 {
 	struct args a = { 0 };
 	size_t len, i;
-	char *text = script_text(plan, &a, &len);
+	char *text;
+
+	if (unsupported(plan))
+		return 1;
+	text = script_text(plan, &a, &len);
 
 	/* How to run it, as a comment: every argument in a form that cannot
 	 * end the comment line. */
@@ -1105,6 +1121,8 @@ static int stap_run(const struct ot_plan *plan, struct ot_sink *sink)
 	size_t len = 0, i;
 	int rc = -1;
 
+	if (unsupported(plan))
+		return -1;
 	if (plan->staprun_module) {
 		if (!find_prog("STAPRUN_PATH", "staprun", prog, sizeof(prog))) {
 			ot_error_msg("--staprun: no staprun binary (set STAPRUN_PATH or install "
@@ -1165,6 +1183,8 @@ static int stap_build(const struct ot_plan *plan)
 
 	if (!copy || !copy2)
 		ot_error_msg_and_die("out of memory");
+	if (unsupported(plan))
+		goto out;
 	dir = dirname(copy);
 	name = basename(copy2);
 	dot = strrchr(name, '.');

@@ -160,13 +160,14 @@ static void gen_script(const struct ot_plan *plan, FILE *out, struct args *a)
 	size_t p;
 
 	put_section(out, "head", 0, 0);
+	put_section(out, "keep_head", 0, 0);
 	if (plan->failed_only)
-		put_section(out, "exit_failed", 0, 0);
+		put_section(out, "keep_failed", 0, 0);
 	if (plan->min_latency_ns) {
 		args_add(a, "%" PRIu64, plan->min_latency_ns);
-		put_section(out, "exit_latency", a->n, 0);
+		put_section(out, "keep_latency", a->n, 0);
 	}
-	put_section(out, "exit_print", 0, 0);
+	put_section(out, "keep_end", 0, 0);
 	if (tracks_pids(plan))
 		put_section(out, "want_pids", 0, 0);
 	if (plan->tid) {
@@ -181,6 +182,7 @@ static void gen_script(const struct ot_plan *plan, FILE *out, struct args *a)
 		args_add(a, "%s", plan->comm);
 		put_section(out, "want_comm", a->n, 0);
 	}
+	put_section(out, "want_task_end", 0, 0);
 	if (plan->flags_expr) {
 		put_section(out, "want_flags_head", 0, 0);
 		for (i = 0; i < plan->flags.nclauses; i++) {
@@ -209,11 +211,26 @@ static void gen_script(const struct ot_plan *plan, FILE *out, struct args *a)
 		if (plan->follow)
 			put_section(out, "pids_follow", 0, 0);
 	}
-	put_section(out, "open", 0, 0);
-	put_section(out, "openat", 0, 0);
-	put_section(out, "openat2", 0, 0);
-	put_section(out, "creat", 0, 0);
+	if (plan->events & OT_EVENTS_OPEN) {
+		put_section(out, "open", 0, 0);
+		put_section(out, "openat", 0, 0);
+		put_section(out, "openat2", 0, 0);
+		put_section(out, "creat", 0, 0);
+	}
+	if (plan->events & OT_EVENTS_EXEC) {
+		args_add(a, "%u", plan->max_args);
+		put_section(out, "exec", a->n, 0);
+	}
 	put_section(out, "tail", 0, 0);
+}
+
+/* The options stap needs for the script, before it on its command line.
+ * Reading an exec's arguments takes more statements in one probe than
+ * stap's default bound (MAXACTION, 1000) allows. */
+static void stap_options(const struct ot_plan *plan, struct args *a)
+{
+	if (plan->events & OT_EVENTS_EXEC)
+		args_add(a, "-DMAXACTION=20000");
 }
 
 /* The script as one string, and its arguments. */
@@ -280,7 +297,7 @@ static void put_command(FILE *out, char **argv)
 
 static int stap_emit(const struct ot_plan *plan, FILE *out)
 {
-	struct args a = { 0 };
+	struct args a = { 0 }, o = { 0 };
 	size_t len, i;
 	char *text;
 
@@ -291,6 +308,11 @@ static int stap_emit(const struct ot_plan *plan, FILE *out)
 	/* How to run it, as a comment: every argument in a form that cannot
 	 * end the comment line. */
 	fputs("# run: stap", out);
+	stap_options(plan, &o);
+	for (i = 0; i < o.n; i++) {
+		putc(' ', out);
+		put_shell_word(out, o.v[i]);
+	}
 	if (plan->target == OT_TARGET_COMMAND) {
 		fputs(" -c ", out);
 		put_command(out, plan->argv);
@@ -304,6 +326,7 @@ static int stap_emit(const struct ot_plan *plan, FILE *out)
 	fwrite(text, 1, len, out);
 	free(text);
 	args_free(&a);
+	args_free(&o);
 	return 0;
 }
 
@@ -318,6 +341,8 @@ static const struct {
 	{ "openat", OT_KIND_OPENAT },
 	{ "openat2", OT_KIND_OPENAT2 },
 	{ "creat", OT_KIND_CREAT },
+	{ "execve", OT_KIND_EXECVE },
+	{ "execveat", OT_KIND_EXECVEAT },
 };
 
 struct cursor {
@@ -468,6 +493,148 @@ static bool quoted(struct cursor *c, struct strbuf *sb, bool *cut)
 	return true;
 }
 
+static bool kind_field(struct cursor *c, enum ot_kind *kind, bool exec)
+{
+	const char *f;
+	size_t n, i;
+
+	if (!field(c, &f, &n))
+		return false;
+	for (i = 0; i < sizeof(kinds) / sizeof(kinds[0]); i++)
+		if (strlen(kinds[i].name) == n && !memcmp(f, kinds[i].name, n) &&
+		    !!ot_kind_is_exec(kinds[i].kind) == exec) {
+			*kind = kinds[i].kind;
+			return true;
+		}
+	return false;
+}
+
+static bool comm_field(struct cursor *c, struct ot_event *ev)
+{
+	char comm[16];
+	struct strbuf sb = { comm, 0, sizeof(comm), false };
+	bool cut = false;
+
+	if (!quoted(c, &sb, &cut) || sb.cut || c->p >= c->end || *c->p++ != ' ')
+		return false;
+	memset(ev->comm, 0, sizeof(ev->comm));
+	memcpy(ev->comm, comm, sb.len);
+	return true;
+}
+
+/* A path or an argument: quoted pieces back to back, or - when unreadable
+ * (2). 0 when read, 1 when a piece carries stap's cut mark, -1 when bad. */
+static int string_field(struct cursor *c, struct strbuf *sb)
+{
+	size_t start = sb->len;
+	bool cut = false;
+
+	if (c->p < c->end && *c->p == '-') {
+		c->p++;
+		return 2;
+	}
+	if (!quoted(c, sb, &cut))
+		return -1;
+	while (c->p < c->end && *c->p == '"')
+		if (!quoted(c, sb, &cut))
+			return -1;
+	/* a NUL would end the string early in every consumer */
+	if (memchr(sb->b + start, '\0', sb->len - start))
+		return -1;
+	return cut || sb->cut;
+}
+
+static bool plus_mark(struct cursor *c)
+{
+	if (c->end - c->p >= 2 && !memcmp(c->p, " +", 2) &&
+	    (c->end - c->p == 2 || c->p[2] == ' ')) {
+		c->p += 2;
+		return true;
+	}
+	return false;
+}
+
+/* OT1 xenter KIND PID DFD FLAGS COMM PATH [+] | ARG... [+] */
+static enum ot_stap_record parse_xenter(struct cursor *c, struct ot_stap_parsed *out)
+{
+	struct strbuf sb = { out->path, 0, sizeof(out->path), false };
+	struct strbuf ab = { out->args, 0, sizeof(out->args), false };
+	int64_t v[3];
+	int i, r;
+
+	if (!kind_field(c, &out->ev.kind, true))
+		return OT_STAP_BAD;
+	for (i = 0; i < 3; i++)
+		if (!int_field(c, &v[i]))
+			return OT_STAP_BAD;
+	if (v[0] <= 0 || v[0] > INT32_MAX || v[1] < INT32_MIN || v[1] > INT32_MAX)
+		return OT_STAP_BAD;
+	out->ev.pid = v[0];
+	out->ev.dfd = v[1];
+	out->ev.flags = (uint32_t)v[2];
+	if (!comm_field(c, &out->ev))
+		return OT_STAP_BAD;
+	r = string_field(c, &sb);
+	if (r < 0)
+		return OT_STAP_BAD;
+	if (r == 2)
+		out->ev.status |= OT_EV_PATH_UNREADABLE;
+	if (r == 1 || plus_mark(c))
+		out->ev.status |= OT_EV_PATH_TRUNCATED;
+	if (c->end - c->p < 2 || memcmp(c->p, " |", 2))
+		return OT_STAP_BAD;
+	c->p += 2;
+	while (c->p < c->end) {
+		if (plus_mark(c)) {
+			out->ev.status |= OT_EV_ARGS_TRUNCATED;
+			break;
+		}
+		if (*c->p++ != ' ')
+			return OT_STAP_BAD;
+		r = string_field(c, &ab);
+		if (r < 0)
+			return OT_STAP_BAD;
+		if (r)
+			out->ev.status |= OT_EV_ARGS_TRUNCATED;
+		sb_put(&ab, "", 1);
+		if (ab.cut)
+			out->ev.status |= OT_EV_ARGS_TRUNCATED;
+	}
+	if (c->p != c->end)
+		return OT_STAP_BAD;
+	out->ev.path = out->path;
+	out->ev.path_len = sb.len;
+	out->ev.args = out->args;
+	/* a list cut by our bound ends with its last whole argument */
+	while (ab.len && out->args[ab.len - 1] != '\0')
+		ab.len--;
+	out->ev.args_len = ab.len;
+	return OT_STAP_XENTER;
+}
+
+/* OT1 xexit PID TS LAT TID PPID UID RET */
+static enum ot_stap_record parse_xexit(struct cursor *c, struct ot_stap_parsed *out)
+{
+	int64_t v[7];
+	int i;
+
+	for (i = 0; i < 7; i++)
+		if (!int_field(c, &v[i]))
+			return OT_STAP_BAD;
+	if (c->p != c->end || v[0] <= 0 || v[0] > INT32_MAX || v[1] < 0 || v[2] < 0 ||
+	    v[3] <= 0 || v[3] > INT32_MAX || v[4] < 0 || v[4] > INT32_MAX || v[5] < 0 ||
+	    v[5] > UINT32_MAX)
+		return OT_STAP_BAD;
+	out->ev.pid = v[0];
+	out->ev.ts_ns = v[1];
+	out->ev.latency_ns = v[2];
+	out->ev.tid = v[3];
+	out->ev.ppid = v[4];
+	out->ev.uid = v[5];
+	out->ev.ret = v[6];
+	return OT_STAP_XEXIT;
+}
+
 enum ot_stap_record ot_stap_parse(const char *line, size_t len, struct ot_stap_parsed *out)
 {
 	struct cursor c = { line, line + len };
@@ -475,8 +642,7 @@ enum ot_stap_record ot_stap_parse(const char *line, size_t len, struct ot_stap_p
 	int64_t v[10];
 	const char *f;
 	size_t n, i;
-	bool cut = false;
-	char comm[64];
+	int r;
 
 	if (len < 4 || memcmp(line, "OT1 ", 4))
 		return OT_STAP_OTHER;
@@ -496,12 +662,19 @@ enum ot_stap_record ot_stap_parse(const char *line, size_t len, struct ot_stap_p
 		out->unmatched = v[0] > 0 ? v[0] : 0;
 		return OT_STAP_END;
 	}
-	for (i = 0; i < sizeof(kinds) / sizeof(kinds[0]); i++)
-		if (strlen(kinds[i].name) == n && !memcmp(f, kinds[i].name, n))
-			break;
-	if (i == sizeof(kinds) / sizeof(kinds[0]))
+	if (n == 6 && !memcmp(f, "xenter", 6))
+		return parse_xenter(&c, out);
+	if (n == 5 && !memcmp(f, "xexit", 5))
+		return parse_xexit(&c, out);
+	if (n == 5 && !memcmp(f, "xdrop", 5)) {
+		if (!int_field(&c, &v[0]) || c.p != c.end || v[0] <= 0 || v[0] > INT32_MAX)
+			return OT_STAP_BAD;
+		out->ev.pid = v[0];
+		return OT_STAP_XDROP;
+	}
+	c.p = f;
+	if (!kind_field(&c, &out->ev.kind, false))
 		return OT_STAP_BAD;
-	out->ev.kind = kinds[i].kind;
 	/* TS LAT PID TID PPID UID FLAGS MODE DFD RET */
 	for (i = 0; i < 10; i++)
 		if (!int_field(&c, &v[i]))
@@ -522,41 +695,33 @@ enum ot_stap_record ot_stap_parse(const char *line, size_t len, struct ot_stap_p
 	out->ev.dfd = (int32_t)v[8];
 	out->ev.ret = v[9];
 
-	sb = (struct strbuf){ comm, 0, 16, false };
-	if (!quoted(&c, &sb, &cut) || sb.cut || c.p >= c.end || *c.p++ != ' ')
+	if (!comm_field(&c, &out->ev))
 		return OT_STAP_BAD;
-	memset(out->ev.comm, 0, sizeof(out->ev.comm));
-	memcpy(out->ev.comm, comm, sb.len);
-
 	sb = (struct strbuf){ out->path, 0, sizeof(out->path), false };
-	if (c.p < c.end && *c.p == '-') {
-		c.p++;
+	r = string_field(&c, &sb);
+	if (r < 0)
+		return OT_STAP_BAD;
+	if (r == 2)
 		out->ev.status |= OT_EV_PATH_UNREADABLE;
-	} else {
-		if (!quoted(&c, &sb, &cut))
-			return OT_STAP_BAD;
-		while (c.p < c.end && *c.p == '"')
-			if (!quoted(&c, &sb, &cut))
-				return OT_STAP_BAD;
-		/* a NUL would end the path early in every consumer */
-		if (memchr(sb.b, '\0', sb.len))
-			return OT_STAP_BAD;
-	}
-	if (c.end - c.p == 2 && !memcmp(c.p, " +", 2)) {
-		cut = true;
-		c.p += 2;
-	}
+	if (r == 1 || plus_mark(&c))
+		out->ev.status |= OT_EV_PATH_TRUNCATED;
 	if (c.p != c.end)
 		return OT_STAP_BAD;
-	if (cut || sb.cut)
-		out->ev.status |= OT_EV_PATH_TRUNCATED;
 	out->ev.path = out->path;
 	out->ev.path_len = sb.len;
 	return OT_STAP_EVENT;
 }
 
+/* An exec whose return has not come yet; path and args point into buf. */
+struct pending_exec {
+	struct ot_event ev;
+	char *buf;
+};
+
 /* Reads records from a file descriptor a line at a time. */
 struct reader {
+	struct pending_exec *px;
+	size_t npx;
 	char *buf;
 	size_t len, cap;
 	uint64_t bad, other;	/* lines that were not good records */
@@ -581,8 +746,51 @@ static int reader_init(struct reader *r)
 	return 0;
 }
 
+static struct pending_exec *pending_find(struct reader *r, uint32_t pid)
+{
+	size_t i;
+
+	for (i = 0; i < r->npx; i++)
+		if (r->px[i].ev.pid == pid)
+			return &r->px[i];
+	return NULL;
+}
+
+static void pending_drop(struct reader *r, struct pending_exec *p)
+{
+	free(p->buf);
+	*p = r->px[--r->npx];
+}
+
+static void pending_add(struct reader *r, const struct ot_event *ev)
+{
+	struct pending_exec *p = pending_find(r, ev->pid), *grown;
+
+	/* a second entry for the same process: the first never returned, and
+	 * the script counted it unmatched */
+	if (p)
+		pending_drop(r, p);
+	grown = realloc(r->px, (r->npx + 1) * sizeof(*r->px));
+	if (!grown)
+		ot_error_msg_and_die("out of memory");
+	r->px = grown;
+	p = &r->px[r->npx];
+	p->buf = malloc(ev->path_len + ev->args_len + 1);
+	if (!p->buf)
+		ot_error_msg_and_die("out of memory");
+	p->ev = *ev;
+	memcpy(p->buf, ev->path, ev->path_len);
+	memcpy(p->buf + ev->path_len, ev->args, ev->args_len);
+	p->ev.path = p->buf;
+	p->ev.args = p->buf + ev->path_len;
+	r->npx++;
+}
+
 static void reader_free(struct reader *r)
 {
+	while (r->npx)
+		pending_drop(r, &r->px[0]);
+	free(r->px);
 	free(r->buf);
 	free(r->rec);
 }
@@ -590,8 +798,12 @@ static void reader_free(struct reader *r)
 /* Handles one line; *ready is set on the script's ready record. */
 static void reader_line(struct reader *r, struct ot_sink *sink, const char *line, size_t len)
 {
+	struct pending_exec *px;
+	enum ot_stap_record rec;
+
 	r->lines++;
-	switch (ot_stap_parse(line, len, r->rec)) {
+	rec = ot_stap_parse(line, len, r->rec);
+	switch (rec) {
 	case OT_STAP_EVENT:
 		ot_sink_event(sink, &r->rec->ev);
 		break;
@@ -605,6 +817,28 @@ static void reader_line(struct reader *r, struct ot_sink *sink, const char *line
 	case OT_STAP_END:
 		r->ended = true;
 		ot_sink_loss(sink, 0, r->rec->unmatched);
+		break;
+	case OT_STAP_XENTER:
+		pending_add(r, &r->rec->ev);
+		break;
+	case OT_STAP_XEXIT:
+	case OT_STAP_XDROP:
+		px = pending_find(r, r->rec->ev.pid);
+		if (!px) {
+			/* the entry's record was lost or mangled */
+			ot_sink_loss(sink, rec == OT_STAP_XEXIT, 0);
+			break;
+		}
+		if (rec == OT_STAP_XEXIT) {
+			px->ev.ts_ns = r->rec->ev.ts_ns;
+			px->ev.latency_ns = r->rec->ev.latency_ns;
+			px->ev.tid = r->rec->ev.tid;
+			px->ev.ppid = r->rec->ev.ppid;
+			px->ev.uid = r->rec->ev.uid;
+			px->ev.ret = r->rec->ev.ret;
+			ot_sink_event(sink, &px->ev);
+		}
+		pending_drop(r, px);
 		break;
 	case OT_STAP_OTHER:
 		r->other++;
@@ -1149,6 +1383,8 @@ static int stap_run(const struct ot_plan *plan, struct ot_sink *sink)
 		args_add(&argv, "-s");
 		args_add(&argv, "%s", mb);
 	}
+	if (!plan->staprun_module)
+		stap_options(plan, &argv);
 	if (plan->staprun_module) {
 		args_add(&argv, "%s", plan->staprun_module);
 		if (plan->target == OT_TARGET_COMMAND)
@@ -1212,6 +1448,7 @@ static int stap_build(const struct ot_plan *plan)
 		args_add(&argv, "-r");
 		args_add(&argv, "%s", plan->kernel_release);
 	}
+	stap_options(plan, &argv);
 	text = script_text(plan, &sargs, &len);
 	args_add(&argv, "-");
 	for (i = 0; i < sargs.n; i++)

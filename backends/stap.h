@@ -14,6 +14,8 @@
 /* The longest path a record can carry once decoded: PATH_MAX, with room
  * for a forged record to be cut and marked rather than overflow. */
 #define OT_STAP_PATH_MAX 8192
+/* The longest argument list: 128 arguments of 256 bytes and their NULs. */
+#define OT_STAP_ARGS_MAX (128 * 257)
 
 enum ot_stap_record {
 	OT_STAP_BAD = -1,	/* starts like a record, but is not one */
@@ -21,6 +23,9 @@ enum ot_stap_record {
 	OT_STAP_READY,
 	OT_STAP_EVENT,
 	OT_STAP_END,
+	OT_STAP_XENTER,		/* an exec's entry: kind, pid, dfd, flags, comm, path, args */
+	OT_STAP_XEXIT,		/* its return: pid, ts, latency, tid, ppid, uid, ret */
+	OT_STAP_XDROP,		/* its return, filtered out: pid */
 };
 
 struct ot_stap_parsed {
@@ -28,6 +33,7 @@ struct ot_stap_parsed {
 	uint64_t ts_ns;		/* OT_STAP_READY */
 	uint64_t unmatched;	/* OT_STAP_END */
 	char path[OT_STAP_PATH_MAX];
+	char args[OT_STAP_ARGS_MAX];
 };
 
 /* Parses one line (without its newline) of the script's output. */

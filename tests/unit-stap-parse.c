@@ -167,11 +167,50 @@ static void test_hostile(void)
 	free(huge);
 }
 
+static void test_exec(void)
+{
+	static const char want_args[] = "/bin/echo\0a b\0line1\nline2\0caf\xc3\xa9\0";
+
+	CHECK(parse("OT1 xenter execve 42 -100 0 \"sh\" \"/bin/echo\" | \"/bin/echo\" \"a b\" "
+		    "\"line1\\nline2\" \"caf\\u00e9\"") == OT_STAP_XENTER, "xenter");
+	CHECK(rec.ev.kind == OT_KIND_EXECVE && rec.ev.pid == 42 && rec.ev.dfd == -100 &&
+	      !strcmp(rec.ev.comm, "sh") && rec.ev.status == 0, "xenter fields");
+	CHECK(rec.ev.args_len == sizeof(want_args) - 1 &&
+	      !memcmp(rec.ev.args, want_args, rec.ev.args_len), "xenter args (%zu bytes)",
+	      rec.ev.args_len);
+	CHECK(parse("OT1 xenter execveat 7 3 4096 \"sh\" \"\" |") == OT_STAP_XENTER &&
+	      rec.ev.args_len == 0 && rec.ev.kind == OT_KIND_EXECVEAT && rec.ev.flags == 4096,
+	      "xenter without arguments");
+	CHECK(parse("OT1 xenter execve 7 -100 0 \"sh\" \"/x\" + | \"a\" - \"b\"...\"c\" +") ==
+	      OT_STAP_XENTER && rec.ev.status == (OT_EV_PATH_TRUNCATED | OT_EV_ARGS_TRUNCATED) &&
+	      rec.ev.args_len == 6 && !memcmp(rec.ev.args, "a\0\0bc\0", 6), "xenter marks");
+	CHECK(parse("OT1 xenter execve 7 -100 0 \"sh\" - | \"+\"") == OT_STAP_XENTER &&
+	      rec.ev.status == OT_EV_PATH_UNREADABLE && rec.ev.args_len == 2, "an argument '+'");
+	CHECK(parse("OT1 xexit 42 2000 100 43 1 1000 -2") == OT_STAP_XEXIT && rec.ev.pid == 42 &&
+	      rec.ev.ts_ns == 2000 && rec.ev.latency_ns == 100 && rec.ev.tid == 43 &&
+	      rec.ev.ppid == 1 && rec.ev.uid == 1000 && rec.ev.ret == -2, "xexit");
+	CHECK(parse("OT1 xdrop 42") == OT_STAP_XDROP && rec.ev.pid == 42, "xdrop");
+
+	expect_bad("OT1 xenter openat 42 -100 0 \"sh\" \"/x\" |");	/* not an exec */
+	expect_bad("OT1 execve 1 1 1 1 1 1 1 1 1 1 \"x\" \"/a\"");		/* an exec as an open */
+	expect_bad("OT1 xenter execve 42 -100 0 \"sh\" \"/x\"");		/* no | */
+	expect_bad("OT1 xenter execve 42 -100 0 \"sh\" \"/x\" | \"a\"\"");
+	expect_bad("OT1 xenter execve 42 -100 0 \"sh\" \"/x\" |  \"a\"");
+	expect_bad("OT1 xenter execve 42 -100 0 \"sh\" \"/x\" | a");
+	expect_bad("OT1 xenter execve 42 -100 0 \"sh\" \"/x\" | \"a\\000\"");
+	expect_bad("OT1 xenter execve 0 -100 0 \"sh\" \"/x\" |");
+	expect_bad("OT1 xexit 42 2000 100 43 1 1000");
+	expect_bad("OT1 xexit 42 2000 100 43 1 1000 0 9");
+	expect_bad("OT1 xdrop");
+	expect_bad("OT1 xdrop -1");
+}
+
 int main(void)
 {
 	test_fields();
 	test_paths();
 	test_hostile();
+	test_exec();
 	if (failures)
 		fprintf(stderr, "%d check(s) failed\n", failures);
 	return failures ? 1 : 0;

@@ -108,10 +108,22 @@ say "building modules for $REL (stap -p4; minutes on a cold stap cache)"
 	2> "$W/build2.err" || { cat "$W/build2.err"; die "--build-module (filters)"; }
 # The live run's module, built on the host into the cache the guest's stap
 # will find: same script on stdin, same runtime, so the same C and hash.
+# The options and arguments stap needs come from the run line of --emit
+# (without its -c: the command's pid comes with -G, outside the hash).
 STAPHOME=$CACHE/stap-home
 mkdir -p "$STAPHOME"
-"$OPENTRACE" -S --emit -- /bin/true | sed 1d |
-	HOME=$STAPHOME stap -p4 -r "$REL" - > /dev/null 2> "$W/build3.err" ||
+"$OPENTRACE" -S --emit --events open,exec -- /bin/true > "$W/live.stp"
+sed 1d "$W/live.stp" | HOME=$STAPHOME bash -c 'f=$1 r=$2 args=()
+	eval "set -- $(sed -n "1s/^# run: stap //p" "$f")"
+	while [ $# -gt 0 ]; do
+		case $1 in
+		-c) shift ;;
+		SCRIPT.stp) args+=(-) ;;
+		*) args+=("$1") ;;
+		esac
+		shift
+	done
+	exec stap -p4 -r "$r" "${args[@]}"' sh "$W/live.stp" "$REL" > /dev/null 2> "$W/build3.err" ||
 	{ cat "$W/build3.err"; die "warming stap's cache for the live run"; }
 say "modules built"
 
@@ -160,8 +172,9 @@ echo "job: run 3 (filters, interrupted) took $(($(date +%s) - t)) s"
 mkdir -p files4
 t=$(date +%s)
 [ -n "$RT" ] && export SYSTEMTAP_RUNTIME="$RT"
-HOME=$STAPHOME "$OT" -S --format csv --fields kind,flags,return,truncated,filename,comm \
-	-o "$S/run4.csv" -- "$S/lab-opens" "$S/files4" "$S/expected4.txt" > run4.out 2> run4.err
+HOME=$STAPHOME "$OT" -S --events open,exec --format csv \
+	--fields kind,flags,return,truncated,filename,comm,args -o "$S/run4.csv" \
+	-- "$S/lab-opens" "$S/files4" "$S/expected4.txt" > run4.out 2> run4.err
 echo $? > run4.rc
 echo "job: run 4 (opentrace -S, stap in the guest) took $(($(date +%s) - t)) s"
 EOF
@@ -213,6 +226,19 @@ if ! grep -av '^kind' "$SHARE/run1.csv" | sed "s,$SHARE/expected1.txt,EXPECTED,"
 fi
 python3 "$VM/compare.py" "$SHARE/expected3.txt" "$SHARE/run3.csv" failed-rdonly-creat || fail=1
 python3 "$VM/compare.py" "$SHARE/expected4.txt" "$SHARE/run4.csv" || fail=1
+# ...and its one exec: the held command becoming the workload
+python3 - "$SHARE" << 'EOF' || fail=1
+import csv, io, json, sys
+s = sys.argv[1]
+rows = [r for r in csv.DictReader(io.StringIO(open(s + '/run4.csv', 'rb').read().decode('latin-1'),
+                                              newline='')) if r['kind'] == 'execve']
+want = [s + '/lab-opens', s + '/files4', s + '/expected4.txt']
+if len(rows) != 1 or rows[0]['filename'] != want[0] or rows[0]['return'] != '0' or \
+   json.loads(rows[0]['args']) != want:
+    print('run 4: the exec event is not the workload\'s: %r' % rows)
+    sys.exit(1)
+print('%s/run4.csv: the exec event as expected' % s)
+EOF
 grep -h 'events,' "$SHARE"/run*.err | sed 's/^/  /'
 
 [ $fail = 0 ] || die "the stap backend does not match the workload on $REL"

@@ -579,7 +579,7 @@ static enum ot_stap_record parse_xenter(struct cursor *c, struct ot_stap_parsed 
 		return OT_STAP_BAD;
 	if (r == 2)
 		out->ev.status |= OT_EV_PATH_UNREADABLE;
-	if (r == 1 || plus_mark(c))
+	if (plus_mark(c) || r == 1)
 		out->ev.status |= OT_EV_PATH_TRUNCATED;
 	if (c->end - c->p < 2 || memcmp(c->p, " |", 2))
 		return OT_STAP_BAD;
@@ -703,7 +703,7 @@ enum ot_stap_record ot_stap_parse(const char *line, size_t len, struct ot_stap_p
 		return OT_STAP_BAD;
 	if (r == 2)
 		out->ev.status |= OT_EV_PATH_UNREADABLE;
-	if (r == 1 || plus_mark(&c))
+	if (plus_mark(&c) || r == 1)
 		out->ev.status |= OT_EV_PATH_TRUNCATED;
 	if (c.p != c.end)
 		return OT_STAP_BAD;

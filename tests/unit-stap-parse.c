@@ -109,6 +109,7 @@ static void test_paths(void)
 	expect_path(HEAD "\"/long\" +", "/long", 5, OT_EV_PATH_TRUNCATED);
 	expect_path(HEAD "\"/lo\"...", "/lo", 3, OT_EV_PATH_TRUNCATED);
 	expect_path(HEAD "\"/lo\"...\"ng\"", "/long", 5, OT_EV_PATH_TRUNCATED);
+	expect_path(HEAD "\"/lo\"...\"ng\" +", "/long", 5, OT_EV_PATH_TRUNCATED);
 	expect_path(HEAD "-", "", 0, OT_EV_PATH_UNREADABLE);
 	expect_path(HEAD "\"\"", "", 0, 0);
 	/* a path that ends in what looks like a mark is still the path */

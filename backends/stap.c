@@ -1009,26 +1009,36 @@ static void why_add(struct why *w, const char *fmt, ...)
 static void probe_kernel(struct why *w, const char *rel)
 {
 	char line[256];
+	bool modules = !access("/proc/modules", F_OK);
 
-	if (access("/proc/modules", F_OK)) {
-		why_add(w, "kernel %s cannot load modules (built without CONFIG_MODULES: no "
-			"/proc/modules), and everything SystemTap runs is a kernel module; build one "
-			"here for a host that can load it (opentrace -S --build-module FILE.ko -r "
-			"RELEASE), or trace this host with -B libbpf", rel);
-		return;
-	}
-	if (read_first_line("/proc/sys/kernel/modules_disabled", line, sizeof(line)) &&
-	    !strcmp(line, "1"))
+	if (!modules)
+		why_add(w, "kernel %s cannot load modules (no CONFIG_MODULES: no /proc/modules) "
+			"and everything SystemTap runs is a module: build one for another host "
+			"(--build-module FILE.ko -r RELEASE) or use -B libbpf", rel);
+	else if (read_first_line("/proc/sys/kernel/modules_disabled", line, sizeof(line)) &&
+		 !strcmp(line, "1"))
 		why_add(w, "module loading is switched off until reboot (kernel.modules_disabled=1)");
-	if (read_first_line("/sys/kernel/security/lockdown", line, sizeof(line)) &&
-	    !strstr(line, "[none]"))
-		why_add(w, "the kernel is locked down (%s in /sys/kernel/security/lockdown), which "
-			"refuses unsigned modules: sign stap's modules (stap --sign-module / "
-			"MOK enrolment) or boot without lockdown", line);
-	else if (read_first_line("/sys/module/module/parameters/sig_enforce", line, sizeof(line)) &&
-		 !strcmp(line, "Y"))
+	/* Lockdown shows only where securityfs is mounted; and where it is,
+	 * stap 4.8 insists on signing its module with a machine owner key
+	 * (MOK) and stops without one. */
+	if (read_first_line("/sys/kernel/security/lockdown", line, sizeof(line))) {
+		const char *mode = strchr(line, '[');
+
+		if (!strstr(line, "[none]"))
+			why_add(w, "the kernel is in lockdown (%.*s) and refuses unsigned modules: "
+				"enrol a machine owner key for stap (stap --sign-module, mokutil) or "
+				"boot without lockdown", mode ? (int)strcspn(mode + 1, "]") : 0,
+				mode ? mode + 1 : "");
+		else if (modules)
+			why_add(w, "securityfs is mounted on /sys/kernel/security, so stap wants to "
+				"sign its module with a machine owner key (MOK) and stops when there "
+				"is none; on a kernel that does not enforce signatures, unmount it "
+				"(umount /sys/kernel/security)");
+	} else if (modules && read_first_line("/sys/module/module/parameters/sig_enforce", line,
+					      sizeof(line)) && !strcmp(line, "Y")) {
 		why_add(w, "the kernel loads only signed modules (module.sig_enforce=1): sign "
 			"stap's modules (stap --sign-module) or boot without sig_enforce");
+	}
 }
 
 static int stap_probe(char *why, size_t len)

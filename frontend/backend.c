@@ -55,7 +55,7 @@ static int probe(size_t i, char *why, size_t len)
 
 const struct ot_backend *ot_backend_choose(const char *name)
 {
-	char why[512];
+	char why[1024];
 	size_t i;
 
 	for (i = 0; i < N_BACKENDS; i++) {
@@ -74,7 +74,7 @@ const struct ot_backend *ot_backend_choose(const char *name)
 
 int ot_backend_list(FILE *out)
 {
-	char why[512];
+	char why[1024];
 	size_t i;
 
 	for (i = 0; i < N_BACKENDS; i++) {

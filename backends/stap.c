@@ -734,7 +734,9 @@ struct reader {
 static int reader_init(struct reader *r)
 {
 	memset(r, 0, sizeof(*r));
-	r->cap = 64 * 1024;
+	/* the longest record: an exec with 128 arguments of 256 bytes, each
+	 * byte escaped to four */
+	r->cap = 256 * 1024;
 	r->buf = malloc(r->cap);
 	r->rec = malloc(sizeof(*r->rec));
 	if (!r->buf || !r->rec) {

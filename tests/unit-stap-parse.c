@@ -168,6 +168,30 @@ static void test_hostile(void)
 	free(huge);
 }
 
+/* The largest exec record the script prints: 128 arguments of 256 bytes,
+ * every byte escaped to four characters. */
+static void test_exec_largest(void)
+{
+	size_t cap = 200 * 1024, n, i, j;
+	char *line = malloc(cap);
+
+	if (!line)
+		abort();
+	n = (size_t)sprintf(line, "OT1 xenter execve 42 -100 0 \"sh\" \"/bin/x\" |");
+	for (i = 0; i < 128; i++) {
+		n += (size_t)sprintf(line + n, " \"");
+		for (j = 0; j < 256; j++)
+			n += (size_t)sprintf(line + n, "\\377");
+		n += (size_t)sprintf(line + n, "\"");
+	}
+	strcpy(line + n, " +");
+	CHECK(parse(line) == OT_STAP_XENTER && rec.ev.args_len == 128 * 257 &&
+	      rec.ev.status == OT_EV_ARGS_TRUNCATED && (unsigned char)rec.ev.args[0] == 0xff &&
+	      rec.ev.args[256] == '\0', "the largest exec record: %zu bytes of arguments",
+	      rec.ev.args_len);
+	free(line);
+}
+
 static void test_exec(void)
 {
 	static const char want_args[] = "/bin/echo\0a b\0line1\nline2\0caf\xc3\xa9\0";
@@ -204,6 +228,7 @@ static void test_exec(void)
 	expect_bad("OT1 xexit 42 2000 100 43 1 1000 0 9");
 	expect_bad("OT1 xdrop");
 	expect_bad("OT1 xdrop -1");
+	test_exec_largest();
 }
 
 int main(void)

@@ -1369,6 +1369,14 @@ static int stap_run(const struct ot_plan *plan, struct ot_sink *sink)
 
 	if (unsupported(plan))
 		return -1;
+	/* a pid that is gone would be waited for forever: the script ends
+	 * when its last traced process exits, which this one did unseen */
+	for (i = 0; plan->target == OT_TARGET_PID && i < plan->npids; i++) {
+		if (kill(plan->pids[i], 0) && errno == ESRCH) {
+			ot_error_msg("-p %d: no such process", (int)plan->pids[i]);
+			return -1;
+		}
+	}
 	if (plan->staprun_module) {
 		if (!find_prog("STAPRUN_PATH", "staprun", prog, sizeof(prog))) {
 			ot_error_msg("--staprun: no staprun binary (set STAPRUN_PATH or install "
@@ -1389,19 +1397,19 @@ static int stap_run(const struct ot_plan *plan, struct ot_sink *sink)
 		args_add(&argv, "-G");
 		args_add(&argv, "%s", pidbuf);
 	}
-	if (plan->buffer_size) {
-		/* stap sizes its buffers in whole megabytes */
-		snprintf(mb, sizeof(mb), "%zu", (plan->buffer_size + (1 << 20) - 1) >> 20);
-		args_add(&argv, "-s");
-		args_add(&argv, "%s", mb);
-	}
-	if (!plan->staprun_module)
-		stap_options(plan, &argv);
 	if (plan->staprun_module) {
+		/* staprun MODULE [NAME=VALUE...]: module parameters */
 		args_add(&argv, "%s", plan->staprun_module);
 		if (plan->target == OT_TARGET_COMMAND)
 			args_add(&argv, "%s", pidbuf);
 	} else {
+		if (plan->buffer_size) {
+			/* stap sizes its buffers in whole megabytes */
+			snprintf(mb, sizeof(mb), "%zu", (plan->buffer_size + (1 << 20) - 1) >> 20);
+			args_add(&argv, "-s");
+			args_add(&argv, "%s", mb);
+		}
+		stap_options(plan, &argv);
 		text = script_text(plan, &sargs, &len);
 		args_add(&argv, "-");
 		for (i = 0; i < sargs.n; i++)

@@ -1,0 +1,979 @@
+/* -B bcc: C text generated from templates/bcc/ and compiled at run time by
+ * libbcc, for kernels where the CO-RE program cannot load (no BTF, no BPF
+ * ring buffer) but kernel headers are installed.
+ *
+ * libbcc pulls in LLVM and clang (tens of MB, tens of ms to map), so it is
+ * opened with dlopen() only when this backend is probed or chosen: the
+ * libbpf path and hosts without BCC never load it.
+ *
+ * The text is the plan's filters as #define'd integers, then what probing
+ * the host found (which syscalls have tracepoints, which only kprobes),
+ * then the embedded templates. Strings (the -n comm) go through a map. */
+#include "config.h"
+
+#include <ctype.h>
+#include <dlfcn.h>
+#include <errno.h>
+#include <inttypes.h>
+#include <limits.h>
+#include <linux/types.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mount.h>
+#include <sys/stat.h>
+#include <sys/utsname.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <bcc/bcc_common.h>
+#include <bcc/libbpf.h>
+#include <bcc/perf_reader.h>
+
+#include "backend.h"
+#include "msg.h"
+#include "templates/bcc/record.h"
+#include "templates/bcc/embedded.h"
+
+_Static_assert(OT_COMM_LEN == sizeof(((struct ot_plan *)0)->comm), "comm length");
+
+/* How long user space sleeps between drains of the perf buffers. */
+#define POLL_MS 2
+/* How often the pid set is checked (and pruned) for ended processes. */
+#define LIVENESS_NS (20 * 1000 * 1000)
+/* Total perf buffer bytes over all CPUs, as the libbpf ring's default. */
+#define DEFAULT_BUFFER (4u << 20)
+/* A reader is woken once per this many records, not per record: user
+ * space drains on a short timer anyway, and wakeups are what costs. */
+#define WAKEUP_EVENTS 64
+/* The user-space ppid cache: entries, and how long one is trusted. */
+#define PPID_SLOTS 1024
+#define PPID_TTL_NS (200 * 1000 * 1000)
+
+#define LIBBCC "libbcc.so.0"
+
+/* libbcc's entry points, typed by its own headers. */
+static struct {
+	void *handle;
+	__typeof__(bpf_module_create_c_from_string) *module_create;
+	__typeof__(bpf_module_destroy) *module_destroy;
+	__typeof__(bpf_module_license) *module_license;
+	__typeof__(bpf_module_kern_version) *module_kern_version;
+	__typeof__(bpf_function_start) *function_start;
+	__typeof__(bpf_function_size) *function_size;
+	__typeof__(bpf_table_fd) *table_fd;
+	__typeof__(bcc_func_load) *func_load;
+	__typeof__(bpf_attach_tracepoint) *attach_tracepoint;
+	__typeof__(bpf_attach_kprobe) *attach_kprobe;
+	__typeof__(bpf_detach_kprobe) *detach_kprobe;
+	__typeof__(bpf_close_perf_event_fd) *close_perf_event_fd;
+	__typeof__(bpf_open_perf_buffer_opts) *open_perf_buffer_opts;
+	__typeof__(perf_reader_poll) *reader_poll;
+	__typeof__(perf_reader_consume) *reader_consume;
+	__typeof__(perf_reader_free) *reader_free;
+	__typeof__(perf_reader_fd) *reader_fd;
+	__typeof__(bpf_update_elem) *update_elem;
+	__typeof__(bpf_lookup_elem) *lookup_elem;
+	__typeof__(bpf_delete_elem) *delete_elem;
+	__typeof__(bpf_get_next_key) *get_next_key;
+} bcc;
+
+static int load_libbcc(char *why, size_t len)
+{
+	static const struct {
+		const char *name;
+		size_t off;
+	} syms[] = {
+#define SYM(field, name) { #name, offsetof(__typeof__(bcc), field) }
+		SYM(module_create, bpf_module_create_c_from_string),
+		SYM(module_destroy, bpf_module_destroy),
+		SYM(module_license, bpf_module_license),
+		SYM(module_kern_version, bpf_module_kern_version),
+		SYM(function_start, bpf_function_start),
+		SYM(function_size, bpf_function_size),
+		SYM(table_fd, bpf_table_fd),
+		SYM(func_load, bcc_func_load),
+		SYM(attach_tracepoint, bpf_attach_tracepoint),
+		SYM(attach_kprobe, bpf_attach_kprobe),
+		SYM(detach_kprobe, bpf_detach_kprobe),
+		SYM(close_perf_event_fd, bpf_close_perf_event_fd),
+		SYM(open_perf_buffer_opts, bpf_open_perf_buffer_opts),
+		SYM(reader_poll, perf_reader_poll),
+		SYM(reader_consume, perf_reader_consume),
+		SYM(reader_free, perf_reader_free),
+		SYM(reader_fd, perf_reader_fd),
+		SYM(update_elem, bpf_update_elem),
+		SYM(lookup_elem, bpf_lookup_elem),
+		SYM(delete_elem, bpf_delete_elem),
+		SYM(get_next_key, bpf_get_next_key),
+#undef SYM
+	};
+	void *h;
+	size_t i;
+
+	if (bcc.handle)
+		return 0;
+	h = dlopen(LIBBCC, RTLD_NOW | RTLD_LOCAL);
+	if (!h) {
+		snprintf(why, len, "cannot load %s (%s); install libbpfcc (apt-get install "
+			 "libbpfcc)", LIBBCC, dlerror());
+		return -1;
+	}
+	for (i = 0; i < sizeof(syms) / sizeof(syms[0]); i++) {
+		void *p = dlsym(h, syms[i].name);
+
+		if (!p) {
+			snprintf(why, len, "%s lacks %s: this BCC is too old (0.26 or later works)",
+				 LIBBCC, syms[i].name);
+			dlclose(h);
+			return -1;
+		}
+		memcpy((char *)&bcc + syms[i].off, &p, sizeof(p));
+	}
+	bcc.handle = h;
+	return 0;
+}
+
+/* What the host offers, probed at run time, never guessed from the
+ * kernel version. */
+enum via { VIA_NONE, VIA_TRACEPOINT, VIA_KPROBE };
+
+enum syscall_id { SC_OPEN, SC_OPENAT, SC_OPENAT2, SC_CREAT, SC_MAX };
+
+static const struct {
+	const char *name;	/* syscall, tracepoint and symbol stem */
+	const char *define;	/* its OT_HOST_* line in the text */
+} syscalls[SC_MAX] = {
+	[SC_OPEN] = { "open", "OT_HOST_OPEN" },
+	[SC_OPENAT] = { "openat", "OT_HOST_OPENAT" },
+	[SC_OPENAT2] = { "openat2", "OT_HOST_OPENAT2" },
+	[SC_CREAT] = { "creat", "OT_HOST_CREAT" },
+};
+
+struct host {
+	const char *tracefs;		/* NULL: not mounted */
+	enum via via[SC_MAX];
+	char symbol[SC_MAX][64];	/* kprobe target, when via kprobe */
+	bool syscall_wrapper;		/* __x64_sys_NAME(struct pt_regs *) */
+	bool kprobes;			/* the kernel can attach kprobes */
+	bool exit_group_dead;		/* sched_process_exit says so */
+	bool task_reads;		/* headers are the running kernel's */
+};
+
+static const char *const tracefs_dirs[] = {
+	"/sys/kernel/tracing",
+	"/sys/kernel/debug/tracing",
+};
+
+static bool dir_exists(const char *path)
+{
+	struct stat st;
+
+	return !stat(path, &st) && S_ISDIR(st.st_mode);
+}
+
+static bool file_exists(const char *path)
+{
+	return !access(path, F_OK);
+}
+
+static const char *tracefs_mounted(void)
+{
+	char path[64];
+	size_t i;
+
+	for (i = 0; i < sizeof(tracefs_dirs) / sizeof(tracefs_dirs[0]); i++) {
+		snprintf(path, sizeof(path), "%s/events", tracefs_dirs[i]);
+		if (dir_exists(path))
+			return tracefs_dirs[i];
+	}
+	return NULL;
+}
+
+static bool tracepoint_exists(const char *tracefs, const char *category, const char *event)
+{
+	char path[256];
+
+	snprintf(path, sizeof(path), "%s/events/%s/%s", tracefs, category, event);
+	return dir_exists(path);
+}
+
+static bool tracepoint_has_field(const char *tracefs, const char *category, const char *event,
+				 const char *field)
+{
+	char path[256], line[256], want[64];
+	bool found = false;
+	FILE *f;
+
+	snprintf(path, sizeof(path), "%s/events/%s/%s/format", tracefs, category, event);
+	snprintf(want, sizeof(want), " %s;", field);
+	f = fopen(path, "re");
+	if (!f)
+		return false;
+	while (!found && fgets(line, sizeof(line), f))
+		found = !strncmp(line, "\tfield:", 7) && strstr(line, want);
+	fclose(f);
+	return found;
+}
+
+/* Finds the syscall functions in /proc/kallsyms, with or without the
+ * x86-64 wrapper prefix; only these two calling conventions are known to
+ * the template. */
+static void find_symbols(struct host *h, bool want[SC_MAX])
+{
+	static const char *const prefixes[] = { "__x64_sys_", "sys_" };
+	char line[512], name[256];
+	bool found[2][SC_MAX] = { { false } };
+	size_t p, i;
+	FILE *f;
+
+#ifndef __x86_64__
+	return;
+#endif
+	f = fopen("/proc/kallsyms", "re");
+	if (!f)
+		return;
+	while (fgets(line, sizeof(line), f)) {
+		char type;
+
+		if (sscanf(line, "%*s %c %255s", &type, name) != 2 || (type != 'T' && type != 't'))
+			continue;
+		for (p = 0; p < 2; p++) {
+			size_t n = strlen(prefixes[p]);
+
+			if (strncmp(name, prefixes[p], n))
+				continue;
+			for (i = 0; i < SC_MAX; i++)
+				if (want[i] && !strcmp(name + n, syscalls[i].name))
+					found[p][i] = true;
+		}
+	}
+	fclose(f);
+	/* a kernel has one convention: the wrapper's, if any is found */
+	for (p = 0; p < 2; p++) {
+		bool any = false;
+
+		for (i = 0; i < SC_MAX; i++)
+			any |= found[p][i];
+		if (!any)
+			continue;
+		h->syscall_wrapper = p == 0;
+		for (i = 0; i < SC_MAX; i++) {
+			if (!found[p][i])
+				continue;
+			h->via[i] = VIA_KPROBE;
+			snprintf(h->symbol[i], sizeof(h->symbol[i]), "%s%s", prefixes[p],
+				 syscalls[i].name);
+		}
+		return;
+	}
+}
+
+/* The kernel headers BCC will compile against, as BCC looks for them. On
+ * success, dir is the directory with include/generated. */
+static int find_headers(char *dir, size_t len, char *why, size_t wlen)
+{
+	const char *env = getenv("BCC_KERNEL_SOURCE");
+	char path[PATH_MAX], src[PATH_MAX];
+	struct utsname u;
+
+	uname(&u);
+	if (env && *env) {
+		snprintf(path, sizeof(path), "%s/include/linux/kconfig.h", env);
+		if (!file_exists(path)) {
+			snprintf(why, wlen, "BCC_KERNEL_SOURCE=%s holds no kernel headers (no "
+				 "include/linux/kconfig.h there)", env);
+			return -1;
+		}
+		snprintf(dir, len, "%s", env);
+		return 0;
+	}
+	snprintf(dir, len, "/lib/modules/%s/build", u.release);
+	snprintf(src, sizeof(src), "/lib/modules/%s/source", u.release);
+	if (dir_exists(dir)) {
+		char kconfig_build[PATH_MAX + 32], kconfig_src[PATH_MAX + 32];
+
+		snprintf(kconfig_build, sizeof(kconfig_build), "%s/include/linux/kconfig.h", dir);
+		snprintf(kconfig_src, sizeof(kconfig_src), "%s/include/linux/kconfig.h", src);
+		if (file_exists(kconfig_build) || file_exists(kconfig_src))
+			return 0;
+		snprintf(why, wlen, "the kernel headers for %s are incomplete: no "
+			 "include/linux/kconfig.h in %s or %s (Debian splits headers into "
+			 "linux-headers-*-ARCH and -common: link %s to the -common directory), "
+			 "or set BCC_KERNEL_SOURCE to a complete headers directory",
+			 u.release, dir, src, src);
+		return -1;
+	}
+	/* BCC unpacks the headers a CONFIG_IKHEADERS kernel carries */
+	if (file_exists("/sys/kernel/kheaders.tar.xz")) {
+		dir[0] = '\0';
+		return 0;
+	}
+	snprintf(why, wlen, "no kernel headers for %s (looked in /lib/modules/%s/build and "
+		 "/sys/kernel/kheaders.tar.xz); install linux-headers-%s, or set "
+		 "BCC_KERNEL_SOURCE to a kernel headers directory", u.release, u.release,
+		 u.release);
+	return -1;
+}
+
+/* Whether the headers describe the running kernel: only then may the
+ * program read kernel structures (ppid, a process's live threads). Headers
+ * of another release compile, and tracepoints work with them, but struct
+ * offsets would be wrong. */
+static bool headers_match(const char *dir)
+{
+	char path[PATH_MAX + 64], line[256], want[300];
+	struct utsname u;
+	bool match = false;
+	FILE *f;
+
+	if (!dir[0])
+		return true;	/* the kernel's own kheaders */
+	uname(&u);
+	snprintf(path, sizeof(path), "%s/include/generated/utsrelease.h", dir);
+	snprintf(want, sizeof(want), "#define UTS_RELEASE \"%s\"", u.release);
+	f = fopen(path, "re");
+	if (!f)
+		return false;
+	while (!match && fgets(line, sizeof(line), f))
+		match = !strncmp(line, want, strlen(want)) &&
+			(line[strlen(want)] == '\n' || line[strlen(want)] == '\0');
+	fclose(f);
+	return match;
+}
+
+/* OPENTRACE_BCC_KPROBES=1 prefers kprobes where tracepoints exist too: to
+ * review, compile and test the fallback on a kernel with tracepoints. */
+static bool kprobes_forced(void)
+{
+	const char *v = getenv("OPENTRACE_BCC_KPROBES");
+
+	return v && !strcmp(v, "1");
+}
+
+static void probe_host(struct host *h)
+{
+	bool want[SC_MAX] = { false }, need_symbols = false, force = kprobes_forced();
+	char headers[PATH_MAX], why[512];
+	size_t i;
+
+	memset(h, 0, sizeof(*h));
+	h->tracefs = tracefs_mounted();
+	h->kprobes = dir_exists("/sys/bus/event_source/devices/kprobe") ||
+		     (h->tracefs && file_exists("/sys/kernel/tracing/kprobe_events"));
+	for (i = 0; i < SC_MAX; i++) {
+		char enter[64], exit_[64];
+
+		snprintf(enter, sizeof(enter), "sys_enter_%s", syscalls[i].name);
+		snprintf(exit_, sizeof(exit_), "sys_exit_%s", syscalls[i].name);
+		if (!force && h->tracefs && tracepoint_exists(h->tracefs, "syscalls", enter) &&
+		    tracepoint_exists(h->tracefs, "syscalls", exit_)) {
+			h->via[i] = VIA_TRACEPOINT;
+			continue;
+		}
+		want[i] = true;
+		need_symbols = true;
+	}
+	if (need_symbols && (h->kprobes || force))
+		find_symbols(h, want);
+	h->exit_group_dead = h->tracefs && tracepoint_has_field(h->tracefs, "sched",
+								"sched_process_exit", "group_dead");
+	h->task_reads = !find_headers(headers, sizeof(headers), why, sizeof(why)) &&
+			headers_match(headers);
+}
+
+/* The effective capability set, from /proc/self/status. */
+static uint64_t effective_caps(void)
+{
+	FILE *f = fopen("/proc/self/status", "re");
+	char line[256];
+	uint64_t caps = 0;
+
+	if (!f)
+		return 0;
+	while (fgets(line, sizeof(line), f))
+		if (sscanf(line, "CapEff: %" SCNx64, &caps) == 1)
+			break;
+	fclose(f);
+	return caps;
+}
+
+static int bcc_probe(char *why, size_t len)
+{
+	uint64_t caps = effective_caps();
+	char headers[PATH_MAX];
+	struct host h;
+	size_t i;
+
+	if (load_libbcc(why, len))
+		return -1;
+	/* CAP_SYS_ADMIN (21), or CAP_BPF (39) with CAP_PERFMON (38) */
+	if (!(caps & (1ull << 21)) && (~caps & (3ull << 38))) {
+		snprintf(why, len, "needs root, or CAP_BPF and CAP_PERFMON (run it with sudo)");
+		return -1;
+	}
+	if (find_headers(headers, sizeof(headers), why, len))
+		return -1;
+	if (!tracefs_mounted() && !dir_exists("/sys/kernel/tracing")) {
+		snprintf(why, len, "tracefs is not mounted and /sys/kernel/tracing does not exist");
+		return -1;
+	}
+	probe_host(&h);
+	if (!h.tracefs)
+		return 0;	/* run mounts it, then knows more */
+	for (i = 0; i < SC_MAX; i++)
+		if (h.via[i] != VIA_NONE)
+			return 0;
+	snprintf(why, len, "the kernel has neither syscall tracepoints for the open calls "
+		 "(CONFIG_FTRACE_SYSCALLS) nor kprobes on their functions (CONFIG_KPROBES)");
+	return -1;
+}
+
+/* The flags formula as one C expression of integers. */
+static void print_flags_match(FILE *out, const struct ot_flags_dnf *dnf)
+{
+	unsigned i;
+
+	fprintf(out, "#define OT_FLAGS_MATCH(f) (");
+	for (i = 0; i < dnf->nclauses; i++)
+		fprintf(out, "%s((f) & %#" PRIx64 "ULL) == %#" PRIx64 "ULL", i ? " || \\\n\t" : "",
+			dnf->clause[i].mask, dnf->clause[i].value);
+	if (!dnf->nclauses)
+		fprintf(out, "0");
+	fprintf(out, ")\n");
+}
+
+/* The whole text libbcc compiles. Only integers from the plan and the
+ * host are printed here; the plan's strings are left to fill_conf(). */
+static void print_text(FILE *out, const struct ot_plan *plan, const struct host *h)
+{
+	bool filter_pids = plan->target == OT_TARGET_PID || plan->target == OT_TARGET_COMMAND;
+	bool flags = plan->flags_expr && plan->flags.nclauses;
+	size_t i;
+
+	fprintf(out, "/* opentrace %s, bcc backend: the C text libbcc compiles. */\n\n",
+		PACKAGE_VERSION);
+	fprintf(out, "/* The plan: integers only; the -n comm is in the ot_conf map. */\n");
+	fprintf(out, "#define OT_FILTER_PIDS %d\n", filter_pids);
+	fprintf(out, "#define OT_FOLLOW %d\n", filter_pids && plan->follow);
+	fprintf(out, "#define OT_TID %d\n", (int)plan->tid);
+	fprintf(out, "#define OT_FILTER_UID %d\n", plan->target == OT_TARGET_UID);
+	fprintf(out, "#define OT_UID %uU\n", plan->target == OT_TARGET_UID ? (unsigned)plan->uid : 0);
+	fprintf(out, "#define OT_FILTER_COMM %d\n", plan->comm[0] != '\0');
+	fprintf(out, "#define OT_FILTER_FLAGS %d\n", flags);
+	if (flags)
+		print_flags_match(out, &plan->flags);
+	fprintf(out, "#define OT_FAILED_ONLY %d\n", plan->failed_only);
+	fprintf(out, "#define OT_MIN_LATENCY_NS %" PRIu64 "ULL\n", plan->min_latency_ns);
+	fprintf(out, "\n/* The host, as probed: 1 tracepoint, 2 kprobe, 0 absent. */\n");
+	for (i = 0; i < SC_MAX; i++)
+		fprintf(out, "#define %s %d\n", syscalls[i].define, (int)h->via[i]);
+	fprintf(out, "#define OT_HOST_SYSCALL_WRAPPER %d\n", h->syscall_wrapper);
+	fprintf(out, "#define OT_HOST_EXIT_GROUP_DEAD %d\n", h->exit_group_dead);
+	fprintf(out, "#define OT_HOST_TASK_READS %d\n\n", h->task_reads);
+	fputs(ot_bcc_text_record, out);
+	fputc('\n', out);
+	fputs(ot_bcc_text_main, out);
+}
+
+/* --emit prints exactly what run would compile on this host. */
+static int bcc_emit(const struct ot_plan *plan, FILE *out)
+{
+	struct host h;
+
+	probe_host(&h);
+	print_text(out, plan, &h);
+	return 0;
+}
+
+static void fill_conf(void *mod, const struct ot_plan *plan)
+{
+	struct ot_bcc_conf conf;
+	int zero = 0;
+
+	memset(&conf, 0, sizeof(conf));
+	conf.self_tgid = getpid();
+	conf.comm_len = strnlen(plan->comm, sizeof(plan->comm) - 1);
+	memcpy(conf.comm, plan->comm, conf.comm_len);
+	bcc.update_elem(bcc.table_fd(mod, "ot_conf"), &zero, &conf, 0);
+}
+
+static bool process_alive(pid_t pid)
+{
+	char path[64], state = 0;
+	FILE *f;
+	int n;
+
+	snprintf(path, sizeof(path), "/proc/%d/stat", pid);
+	f = fopen(path, "re");
+	if (!f)
+		return false;
+	/* the state follows the last ')' of the comm */
+	n = fscanf(f, "%*d (%*[^)]) %c", &state);
+	fclose(f);
+	return n == 1 && state != 'Z' && state != 'X';
+}
+
+/* Fills the pid set. Targets that are gone (or zombies, whose exit the
+ * kernel side can no longer see) are refused up front. */
+static int fill_pids(int fd, const struct ot_plan *plan)
+{
+	__u8 one = 1;
+	size_t i;
+
+	for (i = 0; i < plan->npids; i++) {
+		__u32 pid = plan->pids[i];
+
+		if (plan->target == OT_TARGET_PID && !process_alive(pid)) {
+			ot_error_msg("-p %d: no such process", pid);
+			return -1;
+		}
+		if (bcc.update_elem(fd, &pid, &one, 0)) {
+			ot_perror_msg("bcc: adding pid %d to the pid set", pid);
+			return -1;
+		}
+	}
+	return 0;
+}
+
+/* Drops the processes that ended unseen: those that exited between
+ * fill_pids and attach, and every ended one where the kernel cannot say
+ * when a process's last thread exits. True when the set is empty. */
+static bool prune_pids(int fd)
+{
+	__u32 key, next;
+	bool any = false, first = true;
+
+	while (!bcc.get_next_key(fd, first ? NULL : &key, &next)) {
+		first = false;
+		if (!process_alive(next)) {
+			bcc.delete_elem(fd, &next);
+			/* restart: the deleted key cannot lead to the next one */
+			first = true;
+			continue;
+		}
+		any = true;
+		key = next;
+	}
+	return !any;
+}
+
+/* ppid from /proc for the processes older than the run, where the program
+ * cannot read task_struct; cached briefly. A process that ended before its
+ * record was read keeps ppid 0. */
+static struct {
+	uint32_t pid, ppid;
+	uint64_t at;
+} ppid_cache[PPID_SLOTS];
+
+static uint32_t ppid_of(uint32_t pid)
+{
+	uint64_t now = ot_now_ns();
+	unsigned slot = pid % PPID_SLOTS;
+	char path[64];
+	unsigned ppid = 0;
+	FILE *f;
+
+	if (ppid_cache[slot].pid == pid && now - ppid_cache[slot].at < PPID_TTL_NS)
+		return ppid_cache[slot].ppid;
+	snprintf(path, sizeof(path), "/proc/%u/stat", pid);
+	f = fopen(path, "re");
+	if (f) {
+		if (fscanf(f, "%*d (%*[^)]) %*c %u", &ppid) != 1)
+			ppid = 0;
+		fclose(f);
+	}
+	ppid_cache[slot].pid = pid;
+	ppid_cache[slot].ppid = ppid;
+	ppid_cache[slot].at = now;
+	return ppid;
+}
+
+struct run_ctx {
+	struct ot_sink *sink;
+	bool task_reads;
+};
+
+static void on_record(void *cookie, void *data, int size)
+{
+	struct run_ctx *rc = cookie;
+	const struct ot_bcc_record *r = data;
+	size_t head = offsetof(struct ot_bcc_record, data);
+	struct ot_event ev;
+
+	if (size < 0 || (size_t)size < head || (size_t)size < head + r->path_len + r->args_len)
+		return;
+	memset(&ev, 0, sizeof(ev));
+	ev.ts_ns = r->ts_ns;
+	ev.latency_ns = r->latency_ns;
+	ev.cgid = r->cgid;
+	ev.flags = r->flags;
+	ev.ret = r->ret;
+	ev.pid = r->pid;
+	ev.tid = r->tid;
+	ev.ppid = r->ppid || rc->task_reads ? r->ppid : ppid_of(r->pid);
+	ev.uid = r->uid;
+	ev.mode = r->mode;
+	ev.dfd = r->dfd;
+	switch (r->kind) {
+	case OT_BCC_OPEN: ev.kind = OT_KIND_OPEN; break;
+	case OT_BCC_OPENAT: ev.kind = OT_KIND_OPENAT; break;
+	case OT_BCC_OPENAT2: ev.kind = OT_KIND_OPENAT2; break;
+	case OT_BCC_CREAT: ev.kind = OT_KIND_CREAT; break;
+	case OT_BCC_EXECVE: ev.kind = OT_KIND_EXECVE; break;
+	case OT_BCC_EXECVEAT: ev.kind = OT_KIND_EXECVEAT; break;
+	default: return;
+	}
+	if (r->status & OT_BCC_TRUNCATED)
+		ev.status |= OT_EV_PATH_TRUNCATED;
+	if (r->status & OT_BCC_UNREADABLE)
+		ev.status |= OT_EV_PATH_UNREADABLE;
+	if (r->status & OT_BCC_ARGS_TRUNCATED)
+		ev.status |= OT_EV_ARGS_TRUNCATED;
+	memcpy(ev.comm, r->comm, OT_COMM_LEN);
+	ev.path = r->data;
+	ev.path_len = r->path_len;
+	if (r->args_len) {
+		ev.args = r->data + r->path_len;
+		ev.args_len = r->args_len;
+	}
+	ot_sink_event(rc->sink, &ev);
+}
+
+static void on_lost(void *cookie, uint64_t lost)
+{
+	struct run_ctx *rc = cookie;
+
+	ot_sink_loss(rc->sink, lost, 0);
+}
+
+/* Online CPUs from sysfs ("0-3,8-11"), as a bitmap up to max. */
+static int online_cpus(bool *online, int max)
+{
+	char buf[1024], *p = buf;
+	FILE *f = fopen("/sys/devices/system/cpu/online", "re");
+	int n = 0;
+
+	if (!f || !fgets(buf, sizeof(buf), f)) {
+		if (f)
+			fclose(f);
+		return -1;
+	}
+	fclose(f);
+	while (*p && *p != '\n') {
+		long a = strtol(p, &p, 10), b = a;
+
+		if (*p == '-')
+			b = strtol(p + 1, &p, 10);
+		for (; a <= b && a < max; a++) {
+			online[a] = true;
+			n++;
+		}
+		if (*p == ',')
+			p++;
+		else if (*p && *p != '\n')
+			return -1;
+	}
+	return n;
+}
+
+#define MAX_CPUS 1024
+#define MAX_ATTACH (2 * SC_MAX + 2)
+
+struct attached {
+	int fd;
+	char kprobe_event[64];	/* to remove, for kprobes */
+};
+
+struct bcc_run {
+	void *mod;
+	struct attached att[MAX_ATTACH];
+	int natt;
+	struct perf_reader *readers[MAX_CPUS];
+	int nreaders;
+};
+
+static int load_prog(struct bcc_run *r, const char *func, enum bpf_prog_type type)
+{
+	static char log[1 << 16];
+	void *insns = bcc.function_start(r->mod, func);
+	int fd;
+
+	if (!insns) {
+		ot_error_msg("bcc: the compiled text has no function %s", func);
+		return -1;
+	}
+	log[0] = '\0';
+	fd = bcc.func_load(r->mod, type, func, insns, bcc.function_size(r->mod, func),
+			   bcc.module_license(r->mod), bcc.module_kern_version(r->mod),
+			   0, log, sizeof(log), NULL, -1);
+	if (fd < 0) {
+		ot_error_msg("bcc: the kernel refused %s%s%s", func, log[0] ? ":\n" : "", log);
+		return -1;
+	}
+	return fd;
+}
+
+static int attach_tp(struct bcc_run *r, const char *category, const char *event)
+{
+	char func[128];
+	int prog, fd;
+
+	snprintf(func, sizeof(func), "tracepoint__%s__%s", category, event);
+	prog = load_prog(r, func, BPF_PROG_TYPE_TRACEPOINT);
+	if (prog < 0)
+		return -1;
+	fd = bcc.attach_tracepoint(prog, category, event);
+	if (fd < 0) {
+		ot_error_msg("bcc: cannot attach to the tracepoint %s:%s", category, event);
+		return -1;
+	}
+	r->att[r->natt].fd = fd;
+	r->att[r->natt++].kprobe_event[0] = '\0';
+	return 0;
+}
+
+static int attach_kp(struct bcc_run *r, const char *func, const char *symbol, bool ret)
+{
+	struct attached *a = &r->att[r->natt];
+	int prog, fd;
+
+	prog = load_prog(r, func, BPF_PROG_TYPE_KPROBE);
+	if (prog < 0)
+		return -1;
+	snprintf(a->kprobe_event, sizeof(a->kprobe_event), "%c_%s_ot%d", ret ? 'r' : 'p',
+		 symbol, (int)getpid());
+	fd = bcc.attach_kprobe(prog, ret ? BPF_PROBE_RETURN : BPF_PROBE_ENTRY,
+			       a->kprobe_event, symbol, 0, 0);
+	if (fd < 0) {
+		ot_error_msg("bcc: cannot attach a %s to %s (does this kernel have kprobes?)",
+			     ret ? "kretprobe" : "kprobe", symbol);
+		return -1;
+	}
+	a->fd = fd;
+	r->natt++;
+	return 0;
+}
+
+static int attach_all(struct bcc_run *r, const struct ot_plan *plan, const struct host *h)
+{
+	bool filter_pids = plan->target == OT_TARGET_PID || plan->target == OT_TARGET_COMMAND;
+	size_t i;
+
+	/* pid bookkeeping first, so no fork or exit of a target is missed
+	 * once opens are seen */
+	if (((filter_pids && plan->follow) || !h->task_reads) &&
+	    attach_tp(r, "task", "task_newtask"))
+		return -1;
+	if (filter_pids && (h->exit_group_dead || h->task_reads) &&
+	    attach_tp(r, "sched", "sched_process_exit"))
+		return -1;
+	for (i = 0; i < SC_MAX; i++) {
+		char enter[64], exit_[64];
+
+		switch (h->via[i]) {
+		case VIA_TRACEPOINT:
+			snprintf(enter, sizeof(enter), "sys_enter_%s", syscalls[i].name);
+			snprintf(exit_, sizeof(exit_), "sys_exit_%s", syscalls[i].name);
+			/* exit first: an entry is never stashed without its exit */
+			if (attach_tp(r, "syscalls", exit_) || attach_tp(r, "syscalls", enter))
+				return -1;
+			break;
+		case VIA_KPROBE:
+			snprintf(enter, sizeof(enter), "ot_kprobe_%s", syscalls[i].name);
+			if (attach_kp(r, "ot_kretprobe", h->symbol[i], true) ||
+			    attach_kp(r, enter, h->symbol[i], false))
+				return -1;
+			break;
+		case VIA_NONE:
+			break;
+		}
+	}
+	return 0;
+}
+
+static void detach_all(struct bcc_run *r)
+{
+	int i;
+
+	for (i = r->natt - 1; i >= 0; i--) {
+		bcc.close_perf_event_fd(r->att[i].fd);
+		if (r->att[i].kprobe_event[0])
+			bcc.detach_kprobe(r->att[i].kprobe_event);
+	}
+	r->natt = 0;
+}
+
+static int open_buffers(struct bcc_run *r, struct run_ctx *ctx, size_t total)
+{
+	static bool online[MAX_CPUS];
+	int map = bcc.table_fd(r->mod, "ot_events");
+	long page = sysconf(_SC_PAGESIZE);
+	int ncpu = online_cpus(online, MAX_CPUS), cpu, pages = 1;
+
+	if (ncpu <= 0) {
+		ot_error_msg("bcc: cannot read the online CPUs from /sys/devices/system/cpu/online");
+		return -1;
+	}
+	/* a power of two of pages per CPU, at least 8 */
+	while ((size_t)pages * 2 * page * ncpu <= total)
+		pages *= 2;
+	if (pages < 8)
+		pages = 8;
+	for (cpu = 0; cpu < MAX_CPUS; cpu++) {
+		struct bcc_perf_buffer_opts opts = { .pid = -1, .cpu = cpu,
+						     .wakeup_events = WAKEUP_EVENTS };
+		struct perf_reader *reader;
+		int fd;
+
+		if (!online[cpu])
+			continue;
+		reader = bcc.open_perf_buffer_opts(on_record, on_lost, ctx, pages, &opts);
+		if (!reader) {
+			ot_perror_msg("bcc: opening the perf buffer of CPU %d", cpu);
+			return -1;
+		}
+		r->readers[r->nreaders++] = reader;
+		fd = bcc.reader_fd(reader);
+		if (bcc.update_elem(map, &cpu, &fd, 0)) {
+			ot_perror_msg("bcc: adding CPU %d's perf buffer", cpu);
+			return -1;
+		}
+	}
+	return 0;
+}
+
+static void read_counters(struct bcc_run *r, struct ot_sink *sink)
+{
+	int fd = bcc.table_fd(r->mod, "ot_counters");
+	long ncpu = sysconf(_SC_NPROCESSORS_CONF);
+	uint64_t total[OT_BCC_CNT_MAX] = { 0 };
+	uint64_t *vals;
+	int key;
+	long cpu;
+
+	/* per-CPU values come back for every possible CPU */
+	if (ncpu < MAX_CPUS)
+		ncpu = MAX_CPUS;
+	vals = calloc(ncpu, sizeof(*vals));
+	if (!vals)
+		return;
+	for (key = 0; key < OT_BCC_CNT_MAX; key++) {
+		if (bcc.lookup_elem(fd, &key, vals))
+			continue;
+		for (cpu = 0; cpu < ncpu; cpu++)
+			total[key] += vals[cpu];
+	}
+	free(vals);
+	ot_sink_loss(sink, total[OT_BCC_CNT_LOST], total[OT_BCC_CNT_UNMATCHED]);
+}
+
+/* BCC finds tracepoint formats through tracefs; mount it where it belongs
+ * if no one has. */
+static const char *tracefs_ensure(void)
+{
+	const char *dir = tracefs_mounted();
+
+	if (dir)
+		return dir;
+	if (mount("nodev", "/sys/kernel/tracing", "tracefs", 0, NULL)) {
+		ot_perror_msg("bcc: tracefs is not mounted and mounting it on /sys/kernel/tracing failed");
+		return NULL;
+	}
+	return tracefs_mounted();
+}
+
+static int bcc_run(const struct ot_plan *plan, struct ot_sink *sink)
+{
+	bool filter_pids = plan->target == OT_TARGET_PID || plan->target == OT_TARGET_COMMAND;
+	struct bcc_run *r;
+	struct run_ctx ctx = { .sink = sink };
+	uint64_t next_check = 0;
+	char why[512], *text = NULL;
+	size_t text_len = 0;
+	struct host h;
+	FILE *f;
+	int rc = -1;
+
+	if (load_libbcc(why, sizeof(why))) {
+		ot_error_msg("bcc: %s", why);
+		return -1;
+	}
+	if (!tracefs_ensure())
+		return -1;
+	probe_host(&h);
+	ctx.task_reads = h.task_reads;
+
+	f = open_memstream(&text, &text_len);
+	if (!f)
+		ot_error_msg_and_die("out of memory");
+	print_text(f, plan, &h);
+	if (fclose(f))
+		ot_error_msg_and_die("out of memory");
+
+	r = calloc(1, sizeof(*r));
+	if (!r)
+		ot_error_msg_and_die("out of memory");
+	r->mod = bcc.module_create(text, 0, NULL, 0, true, NULL);
+	if (!r->mod) {
+		ot_error_msg("bcc: libbcc could not compile the program (its messages are above; "
+			     "'opentrace -B bcc --emit' prints the text)");
+		goto out;
+	}
+	fill_conf(r->mod, plan);
+	if (fill_pids(bcc.table_fd(r->mod, "ot_pids"), plan))
+		goto out;
+	if (open_buffers(r, &ctx, plan->buffer_size ? plan->buffer_size : DEFAULT_BUFFER))
+		goto out;
+	if (attach_all(r, plan, &h))
+		goto out;
+	if (filter_pids && plan->target == OT_TARGET_PID &&
+	    prune_pids(bcc.table_fd(r->mod, "ot_pids"))) {
+		rc = 0;
+		goto out;
+	}
+	if (ot_sink_ready(sink))
+		goto out;
+
+	for (;;) {
+		int err = bcc.reader_poll(r->nreaders, r->readers, POLL_MS);
+
+		if (err < 0 && errno != EINTR) {
+			ot_perror_msg("bcc: polling the perf buffers");
+			goto out;
+		}
+		bcc.reader_consume(r->nreaders, r->readers);
+		if (ot_sink_tick(sink))
+			break;
+		if (filter_pids && ot_now_ns() >= next_check) {
+			if (prune_pids(bcc.table_fd(r->mod, "ot_pids")))
+				break;
+			next_check = ot_now_ns() + LIVENESS_NS;
+		}
+	}
+	rc = 0;
+out:
+	/* Detach first so nothing new arrives, then drain what is buffered. */
+	detach_all(r);
+	if (r->nreaders) {
+		bcc.reader_consume(r->nreaders, r->readers);
+		ot_sink_tick(sink);
+	}
+	if (r->mod)
+		read_counters(r, sink);
+	while (r->nreaders)
+		bcc.reader_free(r->readers[--r->nreaders]);
+	if (r->mod)
+		bcc.module_destroy(r->mod);
+	free(r);
+	free(text);
+	return rc;
+}
+
+const struct ot_backend ot_backend_bcc = {
+	.name = "bcc",
+	.description = "C text compiled at run time by libbcc (kernel headers; tracepoints or kprobes)",
+	.probe = bcc_probe,
+	.emit = bcc_emit,
+	.run = bcc_run,
+};

@@ -451,8 +451,7 @@ static void print_text(FILE *out, const struct ot_plan *plan, const struct host 
 	bool flags = plan->flags_expr && plan->flags.nclauses;
 	size_t i;
 
-	fprintf(out, "/* opentrace %s, bcc backend: the C text libbcc compiles. */\n\n",
-		PACKAGE_VERSION);
+	fprintf(out, "/* opentrace, bcc backend: the C text libbcc compiles. */\n\n");
 	fprintf(out, "/* The plan: integers only; the -n comm is in the ot_conf map. */\n");
 	fprintf(out, "#define OT_FILTER_PIDS %d\n", filter_pids);
 	fprintf(out, "#define OT_FOLLOW %d\n", filter_pids && plan->follow);

@@ -14,6 +14,7 @@
 #include <ctype.h>
 #include <dlfcn.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <inttypes.h>
 #include <limits.h>
 #include <linux/types.h>
@@ -50,19 +51,17 @@ _Static_assert(OT_COMM_LEN == sizeof(((struct ot_plan *)0)->comm), "comm length"
 #define PPID_SLOTS 1024
 #define PPID_TTL_NS (200 * 1000 * 1000)
 
+/* libbcc_bpf is BCC's small loader library (maps, programs, attaching,
+ * perf readers); libbcc is its compiler, with LLVM inside. A run whose
+ * program is in the cache needs only the first. */
+#define LIBBCC_BPF "libbcc_bpf.so.0"
 #define LIBBCC "libbcc.so.0"
 
-/* libbcc's entry points, typed by its own headers. */
+/* Their entry points, typed by BCC's own headers. */
 static struct {
 	void *handle;
-	__typeof__(bpf_module_create_c_from_string) *module_create;
-	__typeof__(bpf_module_destroy) *module_destroy;
-	__typeof__(bpf_module_license) *module_license;
-	__typeof__(bpf_module_kern_version) *module_kern_version;
-	__typeof__(bpf_function_start) *function_start;
-	__typeof__(bpf_function_size) *function_size;
-	__typeof__(bpf_table_fd) *table_fd;
-	__typeof__(bcc_func_load) *func_load;
+	__typeof__(bcc_create_map) *create_map;
+	__typeof__(bcc_prog_load) *prog_load;
 	__typeof__(bpf_attach_tracepoint) *attach_tracepoint;
 	__typeof__(bpf_attach_kprobe) *attach_kprobe;
 	__typeof__(bpf_detach_kprobe) *detach_kprobe;
@@ -78,21 +77,62 @@ static struct {
 	__typeof__(bpf_get_next_key) *get_next_key;
 } bcc;
 
-static int load_libbcc(char *why, size_t len)
+static struct {
+	void *handle;
+	__typeof__(bpf_module_create_c_from_string) *module_create;
+	__typeof__(bpf_module_destroy) *module_destroy;
+	__typeof__(bpf_module_license) *module_license;
+	__typeof__(bpf_module_kern_version) *module_kern_version;
+	__typeof__(bpf_num_functions) *num_functions;
+	__typeof__(bpf_function_name) *function_name;
+	__typeof__(bpf_function_start_id) *function_start_id;
+	__typeof__(bpf_function_size_id) *function_size_id;
+	__typeof__(bpf_num_tables) *num_tables;
+	__typeof__(bpf_table_name) *table_name;
+	__typeof__(bpf_table_type_id) *table_type_id;
+	__typeof__(bpf_table_key_size_id) *table_key_size_id;
+	__typeof__(bpf_table_leaf_size_id) *table_leaf_size_id;
+	__typeof__(bpf_table_max_entries_id) *table_max_entries_id;
+	__typeof__(bpf_table_flags_id) *table_flags_id;
+	__typeof__(bpf_table_fd_id) *table_fd_id;
+} cc;
+
+struct sym {
+	const char *name;
+	size_t off;
+};
+
+static void *open_lib(const char *lib, const struct sym *syms, size_t n, void *table,
+		      char *why, size_t len)
 {
-	static const struct {
-		const char *name;
-		size_t off;
-	} syms[] = {
+	void *h = dlopen(lib, RTLD_NOW | RTLD_LOCAL);
+	size_t i;
+
+	if (!h) {
+		snprintf(why, len, "cannot load %s (%s); install libbpfcc (apt-get install "
+			 "libbpfcc)", lib, dlerror());
+		return NULL;
+	}
+	for (i = 0; i < n; i++) {
+		void *p = dlsym(h, syms[i].name);
+
+		if (!p) {
+			snprintf(why, len, "%s lacks %s: this BCC is too old (0.26 or later works)",
+				 lib, syms[i].name);
+			dlclose(h);
+			return NULL;
+		}
+		memcpy((char *)table + syms[i].off, &p, sizeof(p));
+	}
+	return h;
+}
+
+static int load_libbcc_bpf(char *why, size_t len)
+{
+	static const struct sym syms[] = {
 #define SYM(field, name) { #name, offsetof(__typeof__(bcc), field) }
-		SYM(module_create, bpf_module_create_c_from_string),
-		SYM(module_destroy, bpf_module_destroy),
-		SYM(module_license, bpf_module_license),
-		SYM(module_kern_version, bpf_module_kern_version),
-		SYM(function_start, bpf_function_start),
-		SYM(function_size, bpf_function_size),
-		SYM(table_fd, bpf_table_fd),
-		SYM(func_load, bcc_func_load),
+		SYM(create_map, bcc_create_map),
+		SYM(prog_load, bcc_prog_load),
 		SYM(attach_tracepoint, bpf_attach_tracepoint),
 		SYM(attach_kprobe, bpf_attach_kprobe),
 		SYM(detach_kprobe, bpf_detach_kprobe),
@@ -108,30 +148,41 @@ static int load_libbcc(char *why, size_t len)
 		SYM(get_next_key, bpf_get_next_key),
 #undef SYM
 	};
-	void *h;
-	size_t i;
 
-	if (bcc.handle)
-		return 0;
-	h = dlopen(LIBBCC, RTLD_NOW | RTLD_LOCAL);
-	if (!h) {
-		snprintf(why, len, "cannot load %s (%s); install libbpfcc (apt-get install "
-			 "libbpfcc)", LIBBCC, dlerror());
+	if (!bcc.handle)
+		bcc.handle = open_lib(LIBBCC_BPF, syms, sizeof(syms) / sizeof(syms[0]), &bcc,
+				      why, len);
+	return bcc.handle ? 0 : -1;
+}
+
+static int load_libbcc(char *why, size_t len)
+{
+	static const struct sym syms[] = {
+#define SYM(field, name) { #name, offsetof(__typeof__(cc), field) }
+		SYM(module_create, bpf_module_create_c_from_string),
+		SYM(module_destroy, bpf_module_destroy),
+		SYM(module_license, bpf_module_license),
+		SYM(module_kern_version, bpf_module_kern_version),
+		SYM(num_functions, bpf_num_functions),
+		SYM(function_name, bpf_function_name),
+		SYM(function_start_id, bpf_function_start_id),
+		SYM(function_size_id, bpf_function_size_id),
+		SYM(num_tables, bpf_num_tables),
+		SYM(table_name, bpf_table_name),
+		SYM(table_type_id, bpf_table_type_id),
+		SYM(table_key_size_id, bpf_table_key_size_id),
+		SYM(table_leaf_size_id, bpf_table_leaf_size_id),
+		SYM(table_max_entries_id, bpf_table_max_entries_id),
+		SYM(table_flags_id, bpf_table_flags_id),
+		SYM(table_fd_id, bpf_table_fd_id),
+#undef SYM
+	};
+
+	if (load_libbcc_bpf(why, len))
 		return -1;
-	}
-	for (i = 0; i < sizeof(syms) / sizeof(syms[0]); i++) {
-		void *p = dlsym(h, syms[i].name);
-
-		if (!p) {
-			snprintf(why, len, "%s lacks %s: this BCC is too old (0.26 or later works)",
-				 LIBBCC, syms[i].name);
-			dlclose(h);
-			return -1;
-		}
-		memcpy((char *)&bcc + syms[i].off, &p, sizeof(p));
-	}
-	bcc.handle = h;
-	return 0;
+	if (!cc.handle)
+		cc.handle = open_lib(LIBBCC, syms, sizeof(syms) / sizeof(syms[0]), &cc, why, len);
+	return cc.handle ? 0 : -1;
 }
 
 /* What the host offers, probed at run time, never guessed from the
@@ -405,7 +456,9 @@ static int bcc_probe(char *why, size_t len)
 	struct host h;
 	size_t i;
 
-	if (load_libbcc(why, len))
+	/* Only the loader library: the compiler (LLVM, 60 MB of RSS) ships in
+	 * the same package and is opened when a program is not in the cache. */
+	if (load_libbcc_bpf(why, len))
 		return -1;
 	/* CAP_SYS_ADMIN (21), or CAP_BPF (39) with CAP_PERFMON (38) */
 	if (!(caps & (1ull << 21)) && (~caps & (3ull << 38))) {
@@ -485,7 +538,462 @@ static int bcc_emit(const struct ot_plan *plan, FILE *out)
 	return 0;
 }
 
-static void fill_conf(void *mod, const struct ot_plan *plan)
+/* The compiled program as plain data, detached from libbcc: its maps'
+ * descriptions and its functions' instructions. It is what the cache
+ * keeps, so that a run of a plan already compiled on this host loads it
+ * without the compiler: no LLVM, no headers parsed, a few ms instead of
+ * hundreds. */
+struct image_map {
+	char name[64];
+	__u32 type, key_size, leaf_size, max_entries, flags;
+	__s32 old_fd;	/* the fd the compiled instructions refer to */
+	int fd;		/* this run's map */
+};
+
+struct image_prog {
+	char name[128];
+	struct bpf_insn *insns;
+	__u32 len;	/* bytes */
+};
+
+struct image {
+	char license[64];
+	__u32 kern_version;
+	struct image_map *maps;
+	__u32 nmaps;
+	struct image_prog *progs;
+	__u32 nprogs;
+};
+
+#define IMAGE_MAGIC "OTBCC1\n"
+#define IMAGE_MAX (64u << 20)
+
+static void image_free(struct image *im)
+{
+	__u32 i;
+
+	for (i = 0; i < im->nmaps; i++)
+		if (im->maps[i].fd >= 0)
+			close(im->maps[i].fd);
+	for (i = 0; i < im->nprogs; i++)
+		free(im->progs[i].insns);
+	free(im->maps);
+	free(im->progs);
+	memset(im, 0, sizeof(*im));
+}
+
+static int image_from_module(struct image *im, void *mod)
+{
+	size_t i;
+
+	memset(im, 0, sizeof(*im));
+	snprintf(im->license, sizeof(im->license), "%s", cc.module_license(mod));
+	im->kern_version = cc.module_kern_version(mod);
+	im->nmaps = cc.num_tables(mod);
+	im->nprogs = cc.num_functions(mod);
+	im->maps = calloc(im->nmaps + 1, sizeof(*im->maps));
+	im->progs = calloc(im->nprogs + 1, sizeof(*im->progs));
+	if (!im->maps || !im->progs)
+		ot_error_msg_and_die("out of memory");
+	for (i = 0; i < im->nmaps; i++) {
+		struct image_map *m = &im->maps[i];
+
+		snprintf(m->name, sizeof(m->name), "%s", cc.table_name(mod, i));
+		m->type = cc.table_type_id(mod, i);
+		m->key_size = cc.table_key_size_id(mod, i);
+		m->leaf_size = cc.table_leaf_size_id(mod, i);
+		m->max_entries = cc.table_max_entries_id(mod, i);
+		m->flags = cc.table_flags_id(mod, i);
+		m->old_fd = cc.table_fd_id(mod, i);
+		m->fd = -1;
+	}
+	for (i = 0; i < im->nprogs; i++) {
+		struct image_prog *p = &im->progs[i];
+
+		snprintf(p->name, sizeof(p->name), "%s", cc.function_name(mod, i));
+		p->len = cc.function_size_id(mod, i);
+		p->insns = malloc(p->len ? p->len : 1);
+		if (!p->insns)
+			ot_error_msg_and_die("out of memory");
+		memcpy(p->insns, cc.function_start_id(mod, i), p->len);
+	}
+	return 0;
+}
+
+static void put_u32(FILE *f, __u32 v)
+{
+	fwrite(&v, sizeof(v), 1, f);
+}
+
+static void put_str(FILE *f, const char *s)
+{
+	put_u32(f, strlen(s));
+	fputs(s, f);
+}
+
+static void image_write(FILE *f, const struct image *im, const char *key, size_t key_len)
+{
+	__u32 i;
+
+	fputs(IMAGE_MAGIC, f);
+	put_u32(f, key_len);
+	fwrite(key, 1, key_len, f);
+	put_str(f, im->license);
+	put_u32(f, im->kern_version);
+	put_u32(f, im->nmaps);
+	for (i = 0; i < im->nmaps; i++) {
+		const struct image_map *m = &im->maps[i];
+
+		put_str(f, m->name);
+		put_u32(f, m->type);
+		put_u32(f, m->key_size);
+		put_u32(f, m->leaf_size);
+		put_u32(f, m->max_entries);
+		put_u32(f, m->flags);
+		put_u32(f, m->old_fd);
+	}
+	put_u32(f, im->nprogs);
+	for (i = 0; i < im->nprogs; i++) {
+		put_str(f, im->progs[i].name);
+		put_u32(f, im->progs[i].len);
+		fwrite(im->progs[i].insns, 1, im->progs[i].len, f);
+	}
+}
+
+struct cursor {
+	const char *p, *end;
+	bool bad;
+};
+
+static const char *get_bytes(struct cursor *c, size_t n)
+{
+	const char *p = c->p;
+
+	if (c->bad || (size_t)(c->end - c->p) < n) {
+		c->bad = true;
+		return NULL;
+	}
+	c->p += n;
+	return p;
+}
+
+static __u32 get_u32(struct cursor *c)
+{
+	const char *p = get_bytes(c, sizeof(__u32));
+	__u32 v = 0;
+
+	if (p)
+		memcpy(&v, p, sizeof(v));
+	return v;
+}
+
+static void get_str(struct cursor *c, char *buf, size_t size)
+{
+	__u32 n = get_u32(c);
+	const char *p = n < size ? get_bytes(c, n) : NULL;
+
+	if (!p) {
+		c->bad = true;
+		buf[0] = '\0';
+		return;
+	}
+	memcpy(buf, p, n);
+	buf[n] = '\0';
+}
+
+/* Parses a cache file; 0 only if it is whole and was made for key. */
+static int image_read(struct image *im, const char *buf, size_t len, const char *key,
+		      size_t key_len)
+{
+	struct cursor c = { buf, buf + len, false };
+	const char *k;
+	__u32 i, n;
+
+	memset(im, 0, sizeof(*im));
+	k = get_bytes(&c, strlen(IMAGE_MAGIC));
+	if (!k || memcmp(k, IMAGE_MAGIC, strlen(IMAGE_MAGIC)))
+		return -1;
+	n = get_u32(&c);
+	k = get_bytes(&c, n);
+	if (!k || n != key_len || memcmp(k, key, key_len))
+		return -1;
+	get_str(&c, im->license, sizeof(im->license));
+	im->kern_version = get_u32(&c);
+	n = get_u32(&c);
+	if (c.bad || n > 64)
+		return -1;
+	im->maps = calloc(n + 1, sizeof(*im->maps));
+	if (!im->maps)
+		ot_error_msg_and_die("out of memory");
+	for (i = 0; i < n && !c.bad; i++, im->nmaps++) {
+		struct image_map *m = &im->maps[i];
+
+		m->fd = -1;
+		get_str(&c, m->name, sizeof(m->name));
+		m->type = get_u32(&c);
+		m->key_size = get_u32(&c);
+		m->leaf_size = get_u32(&c);
+		m->max_entries = get_u32(&c);
+		m->flags = get_u32(&c);
+		m->old_fd = get_u32(&c);
+	}
+	n = get_u32(&c);
+	if (c.bad || n > 64) {
+		image_free(im);
+		return -1;
+	}
+	im->progs = calloc(n + 1, sizeof(*im->progs));
+	if (!im->progs)
+		ot_error_msg_and_die("out of memory");
+	for (i = 0; i < n && !c.bad; i++) {
+		struct image_prog *p = &im->progs[i];
+		const char *insns;
+
+		get_str(&c, p->name, sizeof(p->name));
+		p->len = get_u32(&c);
+		insns = get_bytes(&c, p->len);
+		if (!insns || p->len % sizeof(struct bpf_insn))
+			break;
+		p->insns = malloc(p->len ? p->len : 1);
+		if (!p->insns)
+			ot_error_msg_and_die("out of memory");
+		memcpy(p->insns, insns, p->len);
+		im->nprogs++;
+	}
+	if (c.bad || im->nprogs != n || c.p != c.end) {
+		image_free(im);
+		return -1;
+	}
+	return 0;
+}
+
+/* Creates this run's maps and points the instructions at them. */
+static int image_create_maps(struct image *im)
+{
+	__u32 i, j, k;
+
+	for (i = 0; i < im->nmaps; i++) {
+		struct image_map *m = &im->maps[i];
+
+		m->fd = bcc.create_map(m->type, m->name, m->key_size, m->leaf_size,
+				       m->max_entries, m->flags);
+		if (m->fd < 0) {
+			ot_perror_msg("bcc: creating the map %s", m->name);
+			return -1;
+		}
+	}
+	for (i = 0; i < im->nprogs; i++) {
+		struct bpf_insn *insn = im->progs[i].insns;
+		size_t n = im->progs[i].len / sizeof(*insn);
+
+		for (j = 0; j + 1 < n; j++) {
+			if (insn[j].code != (BPF_LD | BPF_IMM | BPF_DW))
+				continue;
+			if (insn[j].src_reg == BPF_PSEUDO_MAP_FD) {
+				for (k = 0; k < im->nmaps; k++)
+					if (im->maps[k].old_fd == insn[j].imm)
+						break;
+				if (k == im->nmaps) {
+					ot_error_msg("bcc: %s refers to an unknown map", im->progs[i].name);
+					return -1;
+				}
+				insn[j].imm = im->maps[k].fd;
+			} else if (insn[j].src_reg) {
+				ot_error_msg("bcc: %s has a 64-bit load of a kind this loader does "
+					     "not know (%d)", im->progs[i].name, insn[j].src_reg);
+				return -1;
+			}
+			j++;	/* the second half of the 16-byte load */
+		}
+	}
+	return 0;
+}
+
+static int image_map_fd(const struct image *im, const char *name)
+{
+	__u32 i;
+
+	for (i = 0; i < im->nmaps; i++)
+		if (!strcmp(im->maps[i].name, name))
+			return im->maps[i].fd;
+	return -1;
+}
+
+/* The cache of compiled programs: OPENTRACE_BCC_CACHE, else
+ * /var/cache/opentrace; OPENTRACE_BCC_CACHE= (empty) turns it off. Root
+ * loads what it reads there into the kernel, so a directory or file that
+ * anyone else could have written is ignored. */
+static const char *cache_dir(void)
+{
+	const char *env = getenv("OPENTRACE_BCC_CACHE");
+
+	if (env)
+		return *env ? env : NULL;
+	return "/var/cache/opentrace";
+}
+
+static bool owned_and_private(int fd, bool dir)
+{
+	struct stat st;
+
+	return !fstat(fd, &st) && st.st_uid == geteuid() && !(st.st_mode & 022) &&
+	       (dir ? S_ISDIR(st.st_mode) : S_ISREG(st.st_mode));
+}
+
+/* FNV-1a: a file name for the key, which the file holds whole and which
+ * is compared in full, so a collision costs a compile, never a wrong
+ * program. */
+static uint64_t fnv1a(const char *s, size_t n)
+{
+	uint64_t h = 0xcbf29ce484222325ull;
+
+	while (n--) {
+		h ^= (unsigned char)*s++;
+		h *= 0x100000001b3ull;
+	}
+	return h;
+}
+
+static int cache_open_dir(bool create)
+{
+	const char *dir = cache_dir();
+	int fd;
+
+	if (!dir)
+		return -1;
+	if (create)
+		mkdir(dir, 0700);
+	fd = open(dir, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	if (fd >= 0 && !owned_and_private(fd, true)) {
+		close(fd);
+		return -1;
+	}
+	return fd;
+}
+
+static int cache_load(struct image *im, const char *key, size_t key_len)
+{
+	char name[32], *buf = NULL;
+	int dfd = cache_open_dir(false), fd = -1, rc = -1;
+	struct stat st;
+
+	if (dfd < 0)
+		return -1;
+	snprintf(name, sizeof(name), "%016" PRIx64 ".bpf", fnv1a(key, key_len));
+	fd = openat(dfd, name, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+	if (fd < 0 || !owned_and_private(fd, false) || fstat(fd, &st) ||
+	    st.st_size > IMAGE_MAX)
+		goto out;
+	buf = malloc(st.st_size + 1);
+	if (!buf || read(fd, buf, st.st_size) != st.st_size)
+		goto out;
+	rc = image_read(im, buf, st.st_size, key, key_len);
+out:
+	free(buf);
+	if (fd >= 0)
+		close(fd);
+	close(dfd);
+	return rc;
+}
+
+/* Best effort: a cache that cannot be written only costs the next run
+ * a compile. */
+static void cache_store(const struct image *im, const char *key, size_t key_len)
+{
+	char name[32], tmp[48];
+	int dfd = cache_open_dir(true), fd;
+	FILE *f;
+
+	if (dfd < 0)
+		return;
+	snprintf(name, sizeof(name), "%016" PRIx64 ".bpf", fnv1a(key, key_len));
+	snprintf(tmp, sizeof(tmp), "%s.%d", name, (int)getpid());
+	fd = openat(dfd, tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
+	if (fd < 0) {
+		close(dfd);
+		return;
+	}
+	f = fdopen(fd, "we");
+	if (!f) {
+		close(fd);
+		unlinkat(dfd, tmp, 0);
+		close(dfd);
+		return;
+	}
+	image_write(f, im, key, key_len);
+	if (fclose(f) || renameat(dfd, tmp, dfd, name))
+		unlinkat(dfd, tmp, 0);
+	close(dfd);
+}
+
+/* What a compiled program depends on besides its text: the kernel, the
+ * headers it was compiled against, the number of CPUs (perf buffer array
+ * size). */
+static char *cache_key(const char *text, size_t text_len, size_t *key_len)
+{
+	char headers[PATH_MAX], why[512], conf[PATH_MAX + 64];
+	struct utsname u;
+	struct stat st;
+	char *key = NULL;
+	size_t len = 0;
+	FILE *f;
+
+	memset(&st, 0, sizeof(st));
+	uname(&u);
+	if (!find_headers(headers, sizeof(headers), why, sizeof(why))) {
+		snprintf(conf, sizeof(conf), "%s/include/generated/autoconf.h", headers);
+		stat(conf, &st);
+	} else {
+		headers[0] = '\0';
+	}
+	f = open_memstream(&key, &len);
+	if (!f)
+		ot_error_msg_and_die("out of memory");
+	fwrite(text, 1, text_len, f);
+	fprintf(f, "%c%s %s %s%c%s %lld.%09ld %lld%ccpus %ld%c", 0, u.release, u.version,
+		u.machine, 0, headers, (long long)st.st_mtim.tv_sec, st.st_mtim.tv_nsec,
+		(long long)st.st_size, 0, sysconf(_SC_NPROCESSORS_CONF), 0);
+	if (fclose(f))
+		ot_error_msg_and_die("out of memory");
+	*key_len = len;
+	return key;
+}
+
+/* The program for text: from the cache, else compiled by libbcc (and then
+ * cached). */
+static int get_image(struct image *im, const char *text, size_t text_len, bool *cached)
+{
+	char why[512];
+	size_t key_len;
+	char *key = cache_key(text, text_len, &key_len);
+	void *mod;
+
+	*cached = !cache_load(im, key, key_len);
+	if (*cached) {
+		free(key);
+		return 0;
+	}
+	if (load_libbcc(why, sizeof(why))) {
+		ot_error_msg("bcc: %s", why);
+		free(key);
+		return -1;
+	}
+	mod = cc.module_create(text, 0, NULL, 0, true, NULL);
+	if (!mod) {
+		ot_error_msg("bcc: libbcc could not compile the program (its messages are above; "
+			     "'opentrace -B bcc --emit' prints the text)");
+		free(key);
+		return -1;
+	}
+	image_from_module(im, mod);
+	/* libbcc's own maps go with the module: the run makes its own */
+	cc.module_destroy(mod);
+	cache_store(im, key, key_len);
+	free(key);
+	return 0;
+}
+
+static int fill_conf(int fd, const struct ot_plan *plan)
 {
 	struct ot_bcc_conf conf;
 	int zero = 0;
@@ -494,7 +1002,11 @@ static void fill_conf(void *mod, const struct ot_plan *plan)
 	conf.self_tgid = getpid();
 	conf.comm_len = strnlen(plan->comm, sizeof(plan->comm) - 1);
 	memcpy(conf.comm, plan->comm, conf.comm_len);
-	bcc.update_elem(bcc.table_fd(mod, "ot_conf"), &zero, &conf, 0);
+	if (bcc.update_elem(fd, &zero, &conf, 0)) {
+		ot_perror_msg("bcc: filling the ot_conf map");
+		return -1;
+	}
+	return 0;
 }
 
 static bool process_alive(pid_t pid)
@@ -685,7 +1197,9 @@ struct attached {
 };
 
 struct bcc_run {
-	void *mod;
+	struct image im;
+	int prog_fds[MAX_ATTACH];
+	int nprogs;
 	struct attached att[MAX_ATTACH];
 	int natt;
 	struct perf_reader *readers[MAX_CPUS];
@@ -695,21 +1209,25 @@ struct bcc_run {
 static int load_prog(struct bcc_run *r, const char *func, enum bpf_prog_type type)
 {
 	static char log[1 << 16];
-	void *insns = bcc.function_start(r->mod, func);
+	const struct image_prog *p = NULL;
+	__u32 i;
 	int fd;
 
-	if (!insns) {
+	for (i = 0; i < r->im.nprogs && !p; i++)
+		if (!strcmp(r->im.progs[i].name, func))
+			p = &r->im.progs[i];
+	if (!p) {
 		ot_error_msg("bcc: the compiled text has no function %s", func);
 		return -1;
 	}
 	log[0] = '\0';
-	fd = bcc.func_load(r->mod, type, func, insns, bcc.function_size(r->mod, func),
-			   bcc.module_license(r->mod), bcc.module_kern_version(r->mod),
-			   0, log, sizeof(log), NULL, -1);
+	fd = bcc.prog_load(type, func, p->insns, p->len, r->im.license, r->im.kern_version,
+			   0, log, sizeof(log));
 	if (fd < 0) {
 		ot_error_msg("bcc: the kernel refused %s%s%s", func, log[0] ? ":\n" : "", log);
 		return -1;
 	}
+	r->prog_fds[r->nprogs++] = fd;
 	return fd;
 }
 
@@ -806,7 +1324,7 @@ static void detach_all(struct bcc_run *r)
 static int open_buffers(struct bcc_run *r, struct run_ctx *ctx, size_t total)
 {
 	static bool online[MAX_CPUS];
-	int map = bcc.table_fd(r->mod, "ot_events");
+	int map = image_map_fd(&r->im, "ot_events");
 	long page = sysconf(_SC_PAGESIZE);
 	int ncpu = online_cpus(online, MAX_CPUS), cpu, pages = 1;
 
@@ -844,7 +1362,7 @@ static int open_buffers(struct bcc_run *r, struct run_ctx *ctx, size_t total)
 
 static void read_counters(struct bcc_run *r, struct ot_sink *sink)
 {
-	int fd = bcc.table_fd(r->mod, "ot_counters");
+	int fd = image_map_fd(&r->im, "ot_counters");
 	long ncpu = sysconf(_SC_NPROCESSORS_CONF);
 	uint64_t total[OT_BCC_CNT_MAX] = { 0 };
 	uint64_t *vals;
@@ -890,11 +1408,12 @@ static int bcc_run(const struct ot_plan *plan, struct ot_sink *sink)
 	uint64_t next_check = 0;
 	char why[512], *text = NULL;
 	size_t text_len = 0;
+	bool cached, maps = false;
 	struct host h;
 	FILE *f;
 	int rc = -1;
 
-	if (load_libbcc(why, sizeof(why))) {
+	if (load_libbcc_bpf(why, sizeof(why))) {
 		ot_error_msg("bcc: %s", why);
 		return -1;
 	}
@@ -913,21 +1432,22 @@ static int bcc_run(const struct ot_plan *plan, struct ot_sink *sink)
 	r = calloc(1, sizeof(*r));
 	if (!r)
 		ot_error_msg_and_die("out of memory");
-	r->mod = bcc.module_create(text, 0, NULL, 0, true, NULL);
-	if (!r->mod) {
-		ot_error_msg("bcc: libbcc could not compile the program (its messages are above; "
-			     "'opentrace -B bcc --emit' prints the text)");
+	if (get_image(&r->im, text, text_len, &cached))
 		goto out;
-	}
-	fill_conf(r->mod, plan);
-	if (fill_pids(bcc.table_fd(r->mod, "ot_pids"), plan))
+	if (getenv("OPENTRACE_BCC_DEBUG"))
+		fprintf(stderr, "opentrace: bcc: program %s\n",
+			cached ? "from the cache" : "compiled");
+	if (image_create_maps(&r->im))
+		goto out;
+	maps = true;
+	if (fill_conf(image_map_fd(&r->im, "ot_conf"), plan) ||
+	    fill_pids(image_map_fd(&r->im, "ot_pids"), plan))
 		goto out;
 	if (open_buffers(r, &ctx, plan->buffer_size ? plan->buffer_size : DEFAULT_BUFFER))
 		goto out;
 	if (attach_all(r, plan, &h))
 		goto out;
-	if (filter_pids && plan->target == OT_TARGET_PID &&
-	    prune_pids(bcc.table_fd(r->mod, "ot_pids"))) {
+	if (plan->target == OT_TARGET_PID && prune_pids(image_map_fd(&r->im, "ot_pids"))) {
 		rc = 0;
 		goto out;
 	}
@@ -945,7 +1465,7 @@ static int bcc_run(const struct ot_plan *plan, struct ot_sink *sink)
 		if (ot_sink_tick(sink))
 			break;
 		if (filter_pids && ot_now_ns() >= next_check) {
-			if (prune_pids(bcc.table_fd(r->mod, "ot_pids")))
+			if (prune_pids(image_map_fd(&r->im, "ot_pids")))
 				break;
 			next_check = ot_now_ns() + LIVENESS_NS;
 		}
@@ -958,12 +1478,13 @@ out:
 		bcc.reader_consume(r->nreaders, r->readers);
 		ot_sink_tick(sink);
 	}
-	if (r->mod)
+	if (maps)
 		read_counters(r, sink);
 	while (r->nreaders)
 		bcc.reader_free(r->readers[--r->nreaders]);
-	if (r->mod)
-		bcc.module_destroy(r->mod);
+	while (r->nprogs)
+		close(r->prog_fds[--r->nprogs]);
+	image_free(&r->im);
 	free(r);
 	free(text);
 	return rc;

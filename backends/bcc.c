@@ -189,16 +189,20 @@ static int load_libbcc(char *why, size_t len)
  * kernel version. */
 enum via { VIA_NONE, VIA_TRACEPOINT, VIA_KPROBE };
 
-enum syscall_id { SC_OPEN, SC_OPENAT, SC_OPENAT2, SC_CREAT, SC_MAX };
+enum syscall_id { SC_OPEN, SC_OPENAT, SC_OPENAT2, SC_CREAT, SC_EXECVE, SC_EXECVEAT, SC_MAX };
 
 static const struct {
 	const char *name;	/* syscall, tracepoint and symbol stem */
 	const char *define;	/* its OT_HOST_* line in the text */
+	unsigned events;	/* the event class it belongs to */
+	const char *kretprobe;	/* the function its kretprobe runs */
 } syscalls[SC_MAX] = {
-	[SC_OPEN] = { "open", "OT_HOST_OPEN" },
-	[SC_OPENAT] = { "openat", "OT_HOST_OPENAT" },
-	[SC_OPENAT2] = { "openat2", "OT_HOST_OPENAT2" },
-	[SC_CREAT] = { "creat", "OT_HOST_CREAT" },
+	[SC_OPEN] = { "open", "OT_HOST_OPEN", OT_EVENTS_OPEN, "ot_kretprobe" },
+	[SC_OPENAT] = { "openat", "OT_HOST_OPENAT", OT_EVENTS_OPEN, "ot_kretprobe" },
+	[SC_OPENAT2] = { "openat2", "OT_HOST_OPENAT2", OT_EVENTS_OPEN, "ot_kretprobe" },
+	[SC_CREAT] = { "creat", "OT_HOST_CREAT", OT_EVENTS_OPEN, "ot_kretprobe" },
+	[SC_EXECVE] = { "execve", "OT_HOST_EXECVE", OT_EVENTS_EXEC, "ot_kretprobe_exec" },
+	[SC_EXECVEAT] = { "execveat", "OT_HOST_EXECVEAT", OT_EVENTS_EXEC, "ot_kretprobe_exec" },
 };
 
 struct host {
@@ -475,7 +479,7 @@ static int bcc_probe(char *why, size_t len)
 	if (!h.tracefs)
 		return 0;	/* run mounts it, then knows more */
 	for (i = 0; i < SC_MAX; i++)
-		if (h.via[i] != VIA_NONE)
+		if (syscalls[i].events == OT_EVENTS_OPEN && h.via[i] != VIA_NONE)
 			return 0;
 	snprintf(why, len, "the kernel has neither syscall tracepoints for the open calls "
 		 "(CONFIG_FTRACE_SYSCALLS) nor kprobes on their functions (CONFIG_KPROBES)");
@@ -517,6 +521,9 @@ static void print_text(FILE *out, const struct ot_plan *plan, const struct host 
 		print_flags_match(out, &plan->flags);
 	fprintf(out, "#define OT_FAILED_ONLY %d\n", plan->failed_only);
 	fprintf(out, "#define OT_MIN_LATENCY_NS %" PRIu64 "ULL\n", plan->min_latency_ns);
+	fprintf(out, "#define OT_EVENTS_OPEN %d\n", !!(plan->events & OT_EVENTS_OPEN));
+	fprintf(out, "#define OT_EVENTS_EXEC %d\n", !!(plan->events & OT_EVENTS_EXEC));
+	fprintf(out, "#define OT_MAX_ARGS %u\n", plan->max_args);
 	fprintf(out, "\n/* The host, as probed: 1 tracepoint, 2 kprobe, 0 absent. */\n");
 	for (i = 0; i < SC_MAX; i++)
 		fprintf(out, "#define %s %d\n", syscalls[i].define, (int)h->via[i]);
@@ -528,11 +535,24 @@ static void print_text(FILE *out, const struct ot_plan *plan, const struct host 
 	fputs(ot_bcc_text_main, out);
 }
 
+/* What the program cannot do, said before anything is compiled. */
+static int check_plan(const struct ot_plan *plan)
+{
+	if ((plan->events & OT_EVENTS_EXEC) && plan->max_args > OT_MAX_ARGS_LIMIT) {
+		ot_error_msg("bcc: --max-args %u: this backend reads at most %d arguments",
+			     plan->max_args, OT_MAX_ARGS_LIMIT);
+		return -1;
+	}
+	return 0;
+}
+
 /* --emit prints exactly what run would compile on this host. */
 static int bcc_emit(const struct ot_plan *plan, FILE *out)
 {
 	struct host h;
 
+	if (check_plan(plan))
+		return 1;
 	probe_host(&h);
 	print_text(out, plan, &h);
 	return 0;
@@ -1100,19 +1120,29 @@ static uint32_t ppid_of(uint32_t pid)
 	return ppid;
 }
 
+/* The records of one drain, from every CPU's buffer, delivered in time
+ * order as libbpf's single ring buffer delivers them: per-CPU perf
+ * buffers read one after the other would interleave CPUs a drain apart. */
+struct batch_rec {
+	size_t off, size;
+	uint64_t ts;
+};
+
 struct run_ctx {
 	struct ot_sink *sink;
 	bool task_reads;
+	char *buf;
+	size_t len, cap;
+	struct batch_rec *recs;
+	size_t n, ncap;
 };
 
-static void on_record(void *cookie, void *data, int size)
+static void deliver(struct run_ctx *rc, const struct ot_bcc_record *r, size_t size)
 {
-	struct run_ctx *rc = cookie;
-	const struct ot_bcc_record *r = data;
 	size_t head = offsetof(struct ot_bcc_record, data);
 	struct ot_event ev;
 
-	if (size < 0 || (size_t)size < head || (size_t)size < head + r->path_len + r->args_len)
+	if (size < head || size < head + r->path_len)
 		return;
 	memset(&ev, 0, sizeof(ev));
 	ev.ts_ns = r->ts_ns;
@@ -1144,11 +1174,61 @@ static void on_record(void *cookie, void *data, int size)
 	memcpy(ev.comm, r->comm, OT_COMM_LEN);
 	ev.path = r->data;
 	ev.path_len = r->path_len;
-	if (r->args_len) {
-		ev.args = r->data + r->path_len;
+	if (ot_kind_is_exec(ev.kind)) {
+		if (size < head + OT_ARGS_OFF + r->args_len)
+			return;
+		ev.args = r->data + OT_ARGS_OFF;
 		ev.args_len = r->args_len;
 	}
 	ot_sink_event(rc->sink, &ev);
+}
+
+/* perf_reader's callback: the record is only kept for now. */
+static void on_record(void *cookie, void *data, int size)
+{
+	struct run_ctx *rc = cookie;
+	size_t need;
+
+	if (size < (int)sizeof(uint64_t))
+		return;
+	need = (size + 7) & ~(size_t)7;
+	if (rc->len + need > rc->cap) {
+		size_t cap = rc->cap ? rc->cap : 1 << 16;
+		char *p;
+
+		while (cap < rc->len + need)
+			cap *= 2;
+		p = realloc(rc->buf, cap);
+		if (!p)
+			ot_error_msg_and_die("out of memory");
+		rc->buf = p;
+		rc->cap = cap;
+	}
+	if (rc->n == rc->ncap) {
+		size_t ncap = rc->ncap ? rc->ncap * 2 : 1024;
+		struct batch_rec *p = realloc(rc->recs, ncap * sizeof(*p));
+
+		if (!p)
+			ot_error_msg_and_die("out of memory");
+		rc->recs = p;
+		rc->ncap = ncap;
+	}
+	memcpy(rc->buf + rc->len, data, size);
+	rc->recs[rc->n].off = rc->len;
+	rc->recs[rc->n].size = size;
+	memcpy(&rc->recs[rc->n].ts, data, sizeof(uint64_t));	/* ts_ns comes first */
+	rc->n++;
+	rc->len += need;
+}
+
+/* Equal times keep their buffer order. */
+static int by_time(const void *a, const void *b)
+{
+	const struct batch_rec *x = a, *y = b;
+
+	if (x->ts != y->ts)
+		return x->ts < y->ts ? -1 : 1;
+	return x->off < y->off ? -1 : x->off > y->off;
 }
 
 static void on_lost(void *cookie, uint64_t lost)
@@ -1206,9 +1286,21 @@ struct bcc_run {
 	int nreaders;
 };
 
+static void drain(struct bcc_run *r, struct run_ctx *rc)
+{
+	size_t i;
+
+	bcc.reader_consume(r->nreaders, r->readers);
+	qsort(rc->recs, rc->n, sizeof(*rc->recs), by_time);
+	for (i = 0; i < rc->n; i++)
+		deliver(rc, (const struct ot_bcc_record *)(rc->buf + rc->recs[i].off),
+			rc->recs[i].size);
+	rc->n = 0;
+	rc->len = 0;
+}
+
 static int load_prog(struct bcc_run *r, const char *func, enum bpf_prog_type type)
 {
-	static char log[1 << 16];
 	const struct image_prog *p = NULL;
 	__u32 i;
 	int fd;
@@ -1220,11 +1312,11 @@ static int load_prog(struct bcc_run *r, const char *func, enum bpf_prog_type typ
 		ot_error_msg("bcc: the compiled text has no function %s", func);
 		return -1;
 	}
-	log[0] = '\0';
+	/* without a buffer of ours, libbcc prints the verifier's log */
 	fd = bcc.prog_load(type, func, p->insns, p->len, r->im.license, r->im.kern_version,
-			   0, log, sizeof(log));
+			   0, NULL, 0);
 	if (fd < 0) {
-		ot_error_msg("bcc: the kernel refused %s%s%s", func, log[0] ? ":\n" : "", log);
+		ot_error_msg("bcc: the kernel refused %s (the verifier's log is above)", func);
 		return -1;
 	}
 	r->prog_fds[r->nprogs++] = fd;
@@ -1288,6 +1380,8 @@ static int attach_all(struct bcc_run *r, const struct ot_plan *plan, const struc
 	for (i = 0; i < SC_MAX; i++) {
 		char enter[64], exit_[64];
 
+		if (!(plan->events & syscalls[i].events))
+			continue;
 		switch (h->via[i]) {
 		case VIA_TRACEPOINT:
 			snprintf(enter, sizeof(enter), "sys_enter_%s", syscalls[i].name);
@@ -1298,7 +1392,7 @@ static int attach_all(struct bcc_run *r, const struct ot_plan *plan, const struc
 			break;
 		case VIA_KPROBE:
 			snprintf(enter, sizeof(enter), "ot_kprobe_%s", syscalls[i].name);
-			if (attach_kp(r, "ot_kretprobe", h->symbol[i], true) ||
+			if (attach_kp(r, syscalls[i].kretprobe, h->symbol[i], true) ||
 			    attach_kp(r, enter, h->symbol[i], false))
 				return -1;
 			break;
@@ -1413,6 +1507,8 @@ static int bcc_run(const struct ot_plan *plan, struct ot_sink *sink)
 	FILE *f;
 	int rc = -1;
 
+	if (check_plan(plan))
+		return -1;
 	if (load_libbcc_bpf(why, sizeof(why))) {
 		ot_error_msg("bcc: %s", why);
 		return -1;
@@ -1461,7 +1557,7 @@ static int bcc_run(const struct ot_plan *plan, struct ot_sink *sink)
 			ot_perror_msg("bcc: polling the perf buffers");
 			goto out;
 		}
-		bcc.reader_consume(r->nreaders, r->readers);
+		drain(r, &ctx);
 		if (ot_sink_tick(sink))
 			break;
 		if (filter_pids && ot_now_ns() >= next_check) {
@@ -1475,7 +1571,7 @@ out:
 	/* Detach first so nothing new arrives, then drain what is buffered. */
 	detach_all(r);
 	if (r->nreaders) {
-		bcc.reader_consume(r->nreaders, r->readers);
+		drain(r, &ctx);
 		ot_sink_tick(sink);
 	}
 	if (maps)
@@ -1487,6 +1583,8 @@ out:
 	image_free(&r->im);
 	free(r);
 	free(text);
+	free(ctx.buf);
+	free(ctx.recs);
 	return rc;
 }
 

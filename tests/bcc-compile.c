@@ -44,7 +44,7 @@ static int prog_type(const char *name)
 {
 	if (!strncmp(name, "tracepoint__", 12))
 		return BPF_PROG_TYPE_TRACEPOINT;
-	if (!strncmp(name, "ot_kprobe", 9) || !strcmp(name, "ot_kretprobe"))
+	if (!strncmp(name, "ot_kprobe", 9) || !strncmp(name, "ot_kretprobe", 12))
 		return BPF_PROG_TYPE_KPROBE;
 	return -1;
 }

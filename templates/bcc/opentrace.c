@@ -1,5 +1,6 @@
 /* opentrace's BCC program: file opens through the syscall tracepoints, or
  * through kprobes on the syscall functions where a kernel lacks them.
+ * Exec events (execve, execveat, with their arguments) when the plan asks.
  *
  * The #define lines above come from backends/bcc.c: the plan's filters as
  * validated integers (OT_*), and what probing this host found (OT_HOST_*).
@@ -82,38 +83,48 @@ static __always_inline bool ot_comm_matches(const struct ot_bcc_conf *conf)
 }
 #endif
 
-static __always_inline int ot_enter(u16 kind, int dfd, const char *path, u64 flags, u32 mode)
+/* Whether the calling task is one the plan traces: every filter but the
+ * open flags, which only opens have. */
+static __always_inline bool ot_wanted(void)
 {
 	u64 id = bpf_get_current_pid_tgid();
 	u32 tgid = id >> 32, tid = (u32)id;
 	struct ot_bcc_conf *conf;
-	struct ot_stash st = {};
 	int zero = 0;
 
 	conf = ot_conf.lookup(&zero);
 	if (!conf || tgid == conf->self_tgid)
-		return 0;
+		return false;
 #if OT_TID
 	if (tid != OT_TID)
-		return 0;
+		return false;
 #endif
 #if OT_FILTER_PIDS
 	if (!ot_pids.lookup(&tgid))
-		return 0;
+		return false;
 #endif
 #if OT_FILTER_UID
 	if ((u32)bpf_get_current_uid_gid() != OT_UID)
-		return 0;
+		return false;
 #endif
 #if OT_FILTER_COMM
 	if (!ot_comm_matches(conf))
-		return 0;
+		return false;
 #endif
+	return true;
+}
+
+static __always_inline int ot_enter(u16 kind, int dfd, const char *path, u64 flags, u32 mode)
+{
+	u32 tid = (u32)bpf_get_current_pid_tgid();
+	struct ot_stash st = {};
+
+	if (!ot_wanted())
+		return 0;
 #if OT_FILTER_FLAGS
 	if (!OT_FLAGS_MATCH(flags))
 		return 0;
 #endif
-
 	if (ot_stash.lookup(&tid))
 		ot_count(OT_BCC_CNT_UNMATCHED);
 	st.ts = bpf_ktime_get_ns();
@@ -127,15 +138,61 @@ static __always_inline int ot_enter(u16 kind, int dfd, const char *path, u64 fla
 	return 0;
 }
 
-static __always_inline int ot_exit(void *ctx, long ret)
+/* The caller's identity, at the syscall's return. */
+static __always_inline void ot_fill(struct ot_bcc_record *e, u64 now, u64 entry, long ret)
 {
 	u64 id = bpf_get_current_pid_tgid();
-	u32 tid = (u32)id;
+
+	e->ts_ns = now;
+	e->latency_ns = now - entry;
+	e->cgid = bpf_get_current_cgroup_id();
+	e->ret = ret;
+	e->pid = id >> 32;
+	e->tid = (u32)id;
+#if OT_HOST_TASK_READS
+	{
+		struct task_struct *task = (struct task_struct *)bpf_get_current_task();
+
+		e->ppid = task->real_parent->tgid;
+	}
+#else
+	{
+		u32 tgid = id >> 32, *parent = ot_parents.lookup(&tgid);
+
+		e->ppid = parent ? *parent : 0;
+	}
+#endif
+	e->uid = (u32)bpf_get_current_uid_gid();
+	bpf_get_current_comm(e->comm, sizeof(e->comm));
+}
+
+static __always_inline void ot_read_path(struct ot_bcc_record *e, const char *path)
+{
+	u32 len;
+	long n;
+
+	n = bpf_probe_read_user_str(e->data, OT_PATH_READ, path);
+	if (n <= 0) {
+		len = 0;
+		e->status |= OT_BCC_UNREADABLE;
+	} else if (n >= OT_PATH_READ) {
+		len = OT_PATH_MAX;
+		e->status |= OT_BCC_TRUNCATED;
+	} else {
+		len = n - 1;
+	}
+	if (len > OT_PATH_MAX)
+		len = OT_PATH_MAX;
+	e->path_len = len;
+}
+
+static __always_inline int ot_exit(void *ctx, long ret)
+{
+	u32 tid = (u32)bpf_get_current_pid_tgid();
 	struct ot_bcc_record *e;
 	struct ot_stash *sp, st;
-	u32 len, size;
 	int zero = 0;
-	long n;
+	u32 size;
 	u64 now;
 
 	sp = ot_stash.lookup(&tid);
@@ -158,50 +215,17 @@ static __always_inline int ot_exit(void *ctx, long ret)
 		ot_count(OT_BCC_CNT_LOST);
 		return 0;
 	}
-	e->ts_ns = now;
-	e->latency_ns = now - st.ts;
-	e->cgid = bpf_get_current_cgroup_id();
+	ot_fill(e, now, st.ts, ret);
 	e->flags = st.flags;
-	e->ret = ret;
-	e->pid = id >> 32;
-	e->tid = tid;
-#if OT_HOST_TASK_READS
-	{
-		struct task_struct *task = (struct task_struct *)bpf_get_current_task();
-
-		e->ppid = task->real_parent->tgid;
-	}
-#else
-	{
-		u32 tgid = id >> 32, *parent = ot_parents.lookup(&tgid);
-
-		e->ppid = parent ? *parent : 0;
-	}
-#endif
-	e->uid = (u32)bpf_get_current_uid_gid();
 	e->mode = st.mode;
 	e->dfd = st.dfd;
 	e->kind = st.kind;
 	e->status = 0;
 	e->args_len = 0;
-	bpf_get_current_comm(e->comm, sizeof(e->comm));
-
-	n = bpf_probe_read_user_str(e->data, OT_PATH_READ, st.path);
-	if (n <= 0) {
-		len = 0;
-		e->status |= OT_BCC_UNREADABLE;
-	} else if (n >= OT_PATH_READ) {
-		len = OT_PATH_MAX;
-		e->status |= OT_BCC_TRUNCATED;
-	} else {
-		len = n - 1;
-	}
-	if (len > OT_PATH_MAX)
-		len = OT_PATH_MAX;
-	e->path_len = len;
-	/* The verifier must see the size bounded, and clang, knowing len's
-	 * range from the branches above, would drop a plain check: read it
-	 * back through a volatile and mask it. */
+	ot_read_path(e, st.path);
+	/* The verifier must see the size bounded, and clang, knowing the
+	 * length's range from ot_read_path's branches, would drop a plain
+	 * check: read it back through a volatile and mask it. */
 	size = offsetof(struct ot_bcc_record, data) +
 	       (*(volatile u16 *)&e->path_len & (OT_PATH_MAX * 2 - 1));
 	/* a full buffer is counted by the perf ring and reported to the
@@ -210,9 +234,103 @@ static __always_inline int ot_exit(void *ctx, long ret)
 	return 0;
 }
 
+#if OT_EVENTS_EXEC
+/* exec: the path and the arguments are read at entry, while the caller's
+ * memory still exists; the record waits here for the syscall's return. */
+BPF_F_TABLE("hash", u32, struct ot_bcc_record, ot_exec_stash, 1024, BPF_F_NO_PREALLOC);
+
+static __always_inline int ot_exec_enter(u16 kind, int dfd, const char *path,
+					 const char *const *argv, u64 flags)
+{
+	u32 tid = (u32)bpf_get_current_pid_tgid(), off;
+	struct ot_bcc_record *e;
+	const char *arg;
+	int zero = 0, i;
+	long n;
+
+	if (!ot_wanted())
+		return 0;
+	e = ot_scratch.lookup(&zero);
+	if (!e) {
+		ot_count(OT_BCC_CNT_LOST);
+		return 0;
+	}
+	e->ts_ns = bpf_ktime_get_ns();
+	e->flags = flags;
+	e->mode = 0;
+	e->dfd = dfd;
+	e->kind = kind;
+	e->status = 0;
+	e->args_len = 0;
+	ot_read_path(e, path);
+#pragma unroll
+	for (i = 0; i < OT_MAX_ARGS; i++) {
+		arg = NULL;
+		bpf_probe_read_user(&arg, sizeof(arg), &argv[i]);
+		if (!arg)
+			goto done;
+		/* the offset so far, read back through a volatile: the
+		 * verifier must see it bounded, and clang must not keep a
+		 * copy whose bounds the verifier cannot follow */
+		off = *(volatile u16 *)&e->args_len;
+		if (off >= OT_ARGS_MAX - OT_ARG_READ) {
+			e->status |= OT_BCC_ARGS_TRUNCATED;
+			goto done;
+		}
+		n = bpf_probe_read_user_str(&e->data[OT_ARGS_OFF + (off & (OT_ARGS_MAX - 1))],
+					    OT_ARG_READ, arg);
+		if (n <= 0)
+			goto done;
+		/* an argument of OT_ARG_READ - 1 bytes or more was cut */
+		if (n == OT_ARG_READ)
+			e->status |= OT_BCC_ARGS_TRUNCATED;
+		e->args_len = off + n;
+	}
+	arg = NULL;
+	bpf_probe_read_user(&arg, sizeof(arg), &argv[OT_MAX_ARGS]);
+	if (arg)
+		e->status |= OT_BCC_ARGS_TRUNCATED;
+done:
+	if (ot_exec_stash.lookup(&tid))
+		ot_count(OT_BCC_CNT_UNMATCHED);
+	if (ot_exec_stash.update(&tid, e))
+		ot_count(OT_BCC_CNT_LOST);
+	return 0;
+}
+
+static __always_inline int ot_exec_exit(void *ctx, long ret)
+{
+	u32 tid = (u32)bpf_get_current_pid_tgid();
+	struct ot_bcc_record *e;
+	u32 size;
+	u64 now;
+
+	e = ot_exec_stash.lookup(&tid);
+	if (!e)
+		return 0;
+	now = bpf_ktime_get_ns();
+#if OT_FAILED_ONLY
+	if (ret >= 0)
+		goto out;
+#endif
+#if OT_MIN_LATENCY_NS
+	if (now - e->ts_ns < OT_MIN_LATENCY_NS)
+		goto out;
+#endif
+	ot_fill(e, now, e->ts_ns, ret);
+	/* bounded for the verifier as in ot_exit; args_len < OT_ARGS_MAX */
+	size = offsetof(struct ot_bcc_record, data) + OT_ARGS_OFF +
+	       (*(volatile u16 *)&e->args_len & (OT_ARGS_MAX - 1));
+	ot_events.perf_submit(ctx, e, size);
+out:
+	ot_exec_stash.delete(&tid);
+	return 0;
+}
+#endif
+
 /* Syscall tracepoints: the arguments come from the event's format. */
 
-#if OT_HOST_OPEN == OT_VIA_TRACEPOINT
+#if OT_EVENTS_OPEN && OT_HOST_OPEN == OT_VIA_TRACEPOINT
 TRACEPOINT_PROBE(syscalls, sys_enter_open)
 {
 	return ot_enter(OT_BCC_OPEN, OT_AT_FDCWD, (const char *)args->filename,
@@ -225,7 +343,7 @@ TRACEPOINT_PROBE(syscalls, sys_exit_open)
 }
 #endif
 
-#if OT_HOST_OPENAT == OT_VIA_TRACEPOINT
+#if OT_EVENTS_OPEN && OT_HOST_OPENAT == OT_VIA_TRACEPOINT
 TRACEPOINT_PROBE(syscalls, sys_enter_openat)
 {
 	return ot_enter(OT_BCC_OPENAT, args->dfd, (const char *)args->filename,
@@ -238,7 +356,7 @@ TRACEPOINT_PROBE(syscalls, sys_exit_openat)
 }
 #endif
 
-#if OT_HOST_OPENAT2 == OT_VIA_TRACEPOINT
+#if OT_EVENTS_OPEN && OT_HOST_OPENAT2 == OT_VIA_TRACEPOINT
 /* struct open_how starts with flags and mode, two u64s (uapi). */
 TRACEPOINT_PROBE(syscalls, sys_enter_openat2)
 {
@@ -255,7 +373,7 @@ TRACEPOINT_PROBE(syscalls, sys_exit_openat2)
 }
 #endif
 
-#if OT_HOST_CREAT == OT_VIA_TRACEPOINT
+#if OT_EVENTS_OPEN && OT_HOST_CREAT == OT_VIA_TRACEPOINT
 /* creat(path, mode) is open(path, O_CREAT|O_WRONLY|O_TRUNC, mode). */
 TRACEPOINT_PROBE(syscalls, sys_enter_creat)
 {
@@ -269,13 +387,44 @@ TRACEPOINT_PROBE(syscalls, sys_exit_creat)
 }
 #endif
 
+#if OT_EVENTS_EXEC && OT_HOST_EXECVE == OT_VIA_TRACEPOINT
+TRACEPOINT_PROBE(syscalls, sys_enter_execve)
+{
+	return ot_exec_enter(OT_BCC_EXECVE, OT_AT_FDCWD, (const char *)args->filename,
+			     (const char *const *)args->argv, 0);
+}
+
+TRACEPOINT_PROBE(syscalls, sys_exit_execve)
+{
+	return ot_exec_exit(args, args->ret);
+}
+#endif
+
+#if OT_EVENTS_EXEC && OT_HOST_EXECVEAT == OT_VIA_TRACEPOINT
+TRACEPOINT_PROBE(syscalls, sys_enter_execveat)
+{
+	return ot_exec_enter(OT_BCC_EXECVEAT, args->fd, (const char *)args->filename,
+			     (const char *const *)args->argv, args->flags);
+}
+
+TRACEPOINT_PROBE(syscalls, sys_exit_execveat)
+{
+	return ot_exec_exit(args, args->ret);
+}
+#endif
+
 /* Kprobes on the syscall functions. With a syscall wrapper (x86-64 since
  * 4.17: __x64_sys_NAME(const struct pt_regs *)), the arguments are in the
  * user registers that the wrapper receives; without one, they are the
  * function's own arguments. The return value is the kretprobe's. */
 
-#if OT_HOST_OPEN == OT_VIA_KPROBE || OT_HOST_OPENAT == OT_VIA_KPROBE || \
-    OT_HOST_OPENAT2 == OT_VIA_KPROBE || OT_HOST_CREAT == OT_VIA_KPROBE
+#define OT_KPROBE_OPENS (OT_EVENTS_OPEN && \
+	(OT_HOST_OPEN == OT_VIA_KPROBE || OT_HOST_OPENAT == OT_VIA_KPROBE || \
+	 OT_HOST_OPENAT2 == OT_VIA_KPROBE || OT_HOST_CREAT == OT_VIA_KPROBE))
+#define OT_KPROBE_EXECS (OT_EVENTS_EXEC && \
+	(OT_HOST_EXECVE == OT_VIA_KPROBE || OT_HOST_EXECVEAT == OT_VIA_KPROBE))
+
+#if OT_KPROBE_OPENS || OT_KPROBE_EXECS
 #ifndef __x86_64__
 #error "opentrace: the kprobe fallback reads x86-64 registers"
 #endif
@@ -316,13 +465,53 @@ static __always_inline u64 ot_syscall_arg(struct pt_regs *ctx, int i)
 #endif
 }
 
+/* the syscall ABI's fifth argument, r8 */
+static __always_inline u64 ot_syscall_arg5(struct pt_regs *ctx)
+{
+#if OT_HOST_SYSCALL_WRAPPER
+	struct pt_regs *regs = (struct pt_regs *)PT_REGS_PARM1(ctx);
+	u64 v = 0;
+
+	bpf_probe_read_kernel(&v, sizeof(v), (char *)regs + offsetof(struct pt_regs, r8));
+	return v;
+#else
+	return PT_REGS_PARM5(ctx);
+#endif
+}
+#endif
+
+#if OT_KPROBE_OPENS
 int ot_kretprobe(struct pt_regs *ctx)
 {
 	return ot_exit(ctx, PT_REGS_RC(ctx));
 }
 #endif
 
-#if OT_HOST_OPEN == OT_VIA_KPROBE
+#if OT_KPROBE_EXECS
+int ot_kretprobe_exec(struct pt_regs *ctx)
+{
+	return ot_exec_exit(ctx, PT_REGS_RC(ctx));
+}
+#endif
+
+#if OT_EVENTS_EXEC && OT_HOST_EXECVE == OT_VIA_KPROBE
+int ot_kprobe_execve(struct pt_regs *ctx)
+{
+	return ot_exec_enter(OT_BCC_EXECVE, OT_AT_FDCWD, (const char *)ot_syscall_arg(ctx, 0),
+			     (const char *const *)ot_syscall_arg(ctx, 1), 0);
+}
+#endif
+
+#if OT_EVENTS_EXEC && OT_HOST_EXECVEAT == OT_VIA_KPROBE
+int ot_kprobe_execveat(struct pt_regs *ctx)
+{
+	return ot_exec_enter(OT_BCC_EXECVEAT, (int)ot_syscall_arg(ctx, 0),
+			     (const char *)ot_syscall_arg(ctx, 1),
+			     (const char *const *)ot_syscall_arg(ctx, 2), ot_syscall_arg5(ctx));
+}
+#endif
+
+#if OT_EVENTS_OPEN && OT_HOST_OPEN == OT_VIA_KPROBE
 int ot_kprobe_open(struct pt_regs *ctx)
 {
 	return ot_enter(OT_BCC_OPEN, OT_AT_FDCWD, (const char *)ot_syscall_arg(ctx, 0),
@@ -330,7 +519,7 @@ int ot_kprobe_open(struct pt_regs *ctx)
 }
 #endif
 
-#if OT_HOST_OPENAT == OT_VIA_KPROBE
+#if OT_EVENTS_OPEN && OT_HOST_OPENAT == OT_VIA_KPROBE
 int ot_kprobe_openat(struct pt_regs *ctx)
 {
 	return ot_enter(OT_BCC_OPENAT, (int)ot_syscall_arg(ctx, 0),
@@ -339,7 +528,7 @@ int ot_kprobe_openat(struct pt_regs *ctx)
 }
 #endif
 
-#if OT_HOST_OPENAT2 == OT_VIA_KPROBE
+#if OT_EVENTS_OPEN && OT_HOST_OPENAT2 == OT_VIA_KPROBE
 int ot_kprobe_openat2(struct pt_regs *ctx)
 {
 	u64 how[2] = {};
@@ -350,7 +539,7 @@ int ot_kprobe_openat2(struct pt_regs *ctx)
 }
 #endif
 
-#if OT_HOST_CREAT == OT_VIA_KPROBE
+#if OT_EVENTS_OPEN && OT_HOST_CREAT == OT_VIA_KPROBE
 int ot_kprobe_creat(struct pt_regs *ctx)
 {
 	return ot_enter(OT_BCC_CREAT, OT_AT_FDCWD, (const char *)ot_syscall_arg(ctx, 0),

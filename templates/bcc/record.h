@@ -9,9 +9,16 @@
  * from a longer one the kernel would refuse with ENAMETOOLONG. */
 #define OT_PATH_MAX 4096
 #define OT_PATH_READ (OT_PATH_MAX + 1)
-/* exec: the argument bytes carried after the path, NULs included */
+/* exec: the arguments, each with its NUL, start at OT_ARGS_OFF in data,
+ * a fixed place the verifier can bound (execs are rare: the unused path
+ * bytes before it cost little); one argument is read up to OT_ARG_READ
+ * bytes, at an offset below OT_ARGS_MAX, so the area has OT_ARG_READ
+ * bytes of slack for the verifier's view of the last read */
+#define OT_ARGS_OFF OT_PATH_READ
 #define OT_ARGS_MAX 4096
 #define OT_ARG_READ 256
+/* exec: the most arguments a program reads (--max-args) */
+#define OT_MAX_ARGS_LIMIT 64
 
 enum ot_bcc_kind {
 	OT_BCC_OPEN,
@@ -59,9 +66,9 @@ struct ot_bcc_record {
 	__u16 path_len;
 	__u16 args_len;
 	char comm[OT_COMM_LEN];
-	/* path_len bytes of path, then args_len bytes of arguments; only
-	 * the bytes used are sent */
-	char data[OT_PATH_READ + OT_ARGS_MAX];
+	/* path_len bytes of path; for exec events, args_len bytes of
+	 * arguments at OT_ARGS_OFF; only the bytes used are sent */
+	char data[OT_ARGS_OFF + OT_ARGS_MAX + OT_ARG_READ];
 };
 
 #endif

@@ -11,4 +11,7 @@
 #define OT_FLAGS_MATCH(f) (((f) & 0x403ULL) == 0x1ULL)
 #define OT_FAILED_ONLY 1
 #define OT_MIN_LATENCY_NS 1000ULL
+#define OT_EVENTS_OPEN 1
+#define OT_EVENTS_EXEC 0
+#define OT_MAX_ARGS 20
 

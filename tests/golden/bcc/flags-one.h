@@ -11,4 +11,7 @@
 #define OT_FLAGS_MATCH(f) (((f) & 0x3ULL) == 0x1ULL)
 #define OT_FAILED_ONLY 0
 #define OT_MIN_LATENCY_NS 0ULL
+#define OT_EVENTS_OPEN 1
+#define OT_EVENTS_EXEC 0
+#define OT_MAX_ARGS 20
 

@@ -11,4 +11,7 @@
 #define OT_FLAGS_MATCH(f) (((f) & 0x40ULL) == 0x40ULL)
 #define OT_FAILED_ONLY 0
 #define OT_MIN_LATENCY_NS 10000ULL
+#define OT_EVENTS_OPEN 1
+#define OT_EVENTS_EXEC 0
+#define OT_MAX_ARGS 20
 

@@ -10,4 +10,7 @@
 #define OT_FILTER_FLAGS 0
 #define OT_FAILED_ONLY 0
 #define OT_MIN_LATENCY_NS 0ULL
+#define OT_EVENTS_OPEN 1
+#define OT_EVENTS_EXEC 0
+#define OT_MAX_ARGS 20
 

@@ -2,16 +2,17 @@
  * libbcc, for kernels where the CO-RE program cannot load (no BTF, no BPF
  * ring buffer) but kernel headers are installed.
  *
- * libbcc pulls in LLVM and clang (tens of MB, tens of ms to map), so it is
- * opened with dlopen() only when this backend is probed or chosen: the
- * libbpf path and hosts without BCC never load it.
+ * libbcc pulls in LLVM and clang (tens of MB, tens of ms to map), so BCC's
+ * libraries are opened with dlopen() only when this backend is probed or
+ * chosen: the libbpf path and hosts without BCC never load them. And the
+ * compiled program is cached, so that most runs load only BCC's small
+ * loader library, not the compiler.
  *
  * The text is the plan's filters as #define'd integers, then what probing
  * the host found (which syscalls have tracepoints, which only kprobes),
  * then the embedded templates. Strings (the -n comm) go through a map. */
 #include "config.h"
 
-#include <ctype.h>
 #include <dlfcn.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -24,7 +25,6 @@
 #include <sys/mount.h>
 #include <sys/stat.h>
 #include <sys/utsname.h>
-#include <time.h>
 #include <unistd.h>
 
 #include <bcc/bcc_common.h>
@@ -414,8 +414,13 @@ static void probe_host(struct host *h)
 
 	memset(h, 0, sizeof(*h));
 	h->tracefs = tracefs_mounted();
-	h->kprobes = dir_exists("/sys/bus/event_source/devices/kprobe") ||
-		     (h->tracefs && file_exists("/sys/kernel/tracing/kprobe_events"));
+	h->kprobes = dir_exists("/sys/bus/event_source/devices/kprobe");
+	if (!h->kprobes && h->tracefs) {
+		char path[64];
+
+		snprintf(path, sizeof(path), "%s/kprobe_events", h->tracefs);
+		h->kprobes = file_exists(path);
+	}
 	for (i = 0; i < SC_MAX; i++) {
 		char enter[64], exit_[64];
 

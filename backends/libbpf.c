@@ -5,6 +5,7 @@
 #include "config.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -23,6 +24,7 @@
 
 _Static_assert(OT_MAX_CLAUSES == OT_FLAGS_MAX_CLAUSES, "flags clause limits differ");
 _Static_assert(OT_COMM_LEN == 16, "comm length");
+_Static_assert(OT_MAX_ARGS_LIMIT == OT_MAX_ARGS, "exec argument limits differ");
 
 /* How long user space sleeps between drains of the ring buffer. */
 #define POLL_MS 2
@@ -128,6 +130,13 @@ static int libbpf_probe(char *why, size_t len)
 	return 0;
 }
 
+/* A command in --new-cgroup is traced by its cgroup, not its pid tree. */
+static bool filters_pids(const struct ot_plan *plan)
+{
+	return plan->target == OT_TARGET_PID ||
+	       (plan->target == OT_TARGET_COMMAND && !plan->new_cgroup);
+}
+
 static void print_clauses(FILE *out, const struct ot_plan *plan)
 {
 	unsigned i;
@@ -149,10 +158,10 @@ static int libbpf_emit(const struct ot_plan *plan, FILE *out)
 
 	fprintf(out, "# opentrace %s, libbpf backend: bpf/opentrace.bpf.c (embedded skeleton)\n",
 		PACKAGE_VERSION);
-	fprintf(out, "# probes: syscalls:sys_{enter,exit}_{open,openat,openat2,creat}, "
-		"tp_btf/sched_process_{fork,exit}\n");
-	fprintf(out, "targ_filter_pids = %d\n", plan->target == OT_TARGET_PID ||
-		plan->target == OT_TARGET_COMMAND);
+	fprintf(out, "# probes:%s%s tp_btf/sched_process_{fork,exit}\n",
+		plan->events & OT_EVENTS_OPEN ? " syscalls:sys_{enter,exit}_{open,openat,openat2,creat}" : "",
+		plan->events & OT_EVENTS_EXEC ? " syscalls:sys_{enter,exit}_{execve,execveat}" : "");
+	fprintf(out, "targ_filter_pids = %d\n", filters_pids(plan));
 	fprintf(out, "targ_follow = %d\n", plan->follow);
 	if (plan->target == OT_TARGET_COMMAND) {
 		fprintf(out, "pids = { the command's pid, set at run time }\n");
@@ -177,6 +186,12 @@ static int libbpf_emit(const struct ot_plan *plan, FILE *out)
 		print_clauses(out, plan);
 	else
 		fprintf(out, "targ_nclauses = 0\n");
+	fprintf(out, "targ_filter_cgroup = %d\n", plan->cgroup || plan->new_cgroup);
+	if (plan->new_cgroup)
+		fprintf(out, "cgroups[0] = { a new cgroup made at run time }\n");
+	else if (plan->cgroup)
+		fprintf(out, "cgroups[0] = { %s }\n", plan->cgroup);
+	fprintf(out, "targ_max_args = %u\n", plan->max_args);
 	fprintf(out, "targ_failed_only = %d\n", plan->failed_only);
 	fprintf(out, "targ_min_latency_ns = %" PRIu64 "\n", plan->min_latency_ns);
 	fprintf(out, "events.max_entries = %zu\n", plan->buffer_size ? plan->buffer_size : DEFAULT_RING);
@@ -214,8 +229,16 @@ static int on_record(void *ctx, void *data, size_t size)
 	case OT_RAW_OPENAT: ev.kind = OT_KIND_OPENAT; break;
 	case OT_RAW_OPENAT2: ev.kind = OT_KIND_OPENAT2; break;
 	case OT_RAW_CREAT: ev.kind = OT_KIND_CREAT; break;
+	case OT_RAW_EXECVE: ev.kind = OT_KIND_EXECVE; break;
+	case OT_RAW_EXECVEAT: ev.kind = OT_KIND_EXECVEAT; break;
 	default: return 0;
 	}
+	if (size < sizeof(*r) + r->path_len + r->args_len)
+		return 0;
+	if (r->raw_flags & OT_RAW_ARGS_TRUNCATED)
+		ev.status |= OT_EV_ARGS_TRUNCATED;
+	ev.args = r->path + r->path_len;
+	ev.args_len = r->args_len;
 	if (r->raw_flags & OT_RAW_TRUNCATED)
 		ev.status |= OT_EV_PATH_TRUNCATED;
 	if (r->raw_flags & OT_RAW_UNREADABLE)
@@ -232,8 +255,9 @@ static void set_rodata(struct opentrace_bpf *skel, const struct ot_plan *plan, s
 	unsigned i;
 
 	skel->rodata->targ_self_tgid = getpid();
-	skel->rodata->targ_filter_pids = plan->target == OT_TARGET_PID ||
-					 plan->target == OT_TARGET_COMMAND;
+	skel->rodata->targ_filter_pids = filters_pids(plan);
+	skel->rodata->targ_filter_cgroup = plan->cgroup != NULL;
+	skel->rodata->targ_max_args = plan->max_args;
 	skel->rodata->targ_follow = plan->follow;
 	skel->rodata->targ_tid = plan->tid;
 	skel->rodata->targ_filter_uid = plan->target == OT_TARGET_UID;
@@ -251,19 +275,24 @@ static void set_rodata(struct opentrace_bpf *skel, const struct ot_plan *plan, s
 	skel->rodata->targ_wakeup_bytes = ring / 4;
 }
 
-/* Leaves out the programs whose tracepoint this kernel lacks (no open(2)
- * on arm64, no openat2 before 5.6). */
-static void skip_missing(struct opentrace_bpf *skel, const char *tracefs)
+/* Leaves out the programs of event classes not asked for, and those whose
+ * tracepoint this kernel lacks (no open(2) on arm64, no openat2 before
+ * 5.6). */
+static void skip_unneeded(struct opentrace_bpf *skel, const struct ot_plan *plan,
+			  const char *tracefs)
 {
 	static const struct {
 		const char *event;
+		unsigned class;
 		size_t enter, exit;
 	} syscalls[] = {
 #define PROG(name) offsetof(struct opentrace_bpf, progs.name)
-		{ "open", PROG(ot_enter_open), PROG(ot_exit_open) },
-		{ "openat", PROG(ot_enter_openat), PROG(ot_exit_openat) },
-		{ "openat2", PROG(ot_enter_openat2), PROG(ot_exit_openat2) },
-		{ "creat", PROG(ot_enter_creat), PROG(ot_exit_creat) },
+		{ "open", OT_EVENTS_OPEN, PROG(ot_enter_open), PROG(ot_exit_open) },
+		{ "openat", OT_EVENTS_OPEN, PROG(ot_enter_openat), PROG(ot_exit_openat) },
+		{ "openat2", OT_EVENTS_OPEN, PROG(ot_enter_openat2), PROG(ot_exit_openat2) },
+		{ "creat", OT_EVENTS_OPEN, PROG(ot_enter_creat), PROG(ot_exit_creat) },
+		{ "execve", OT_EVENTS_EXEC, PROG(ot_enter_execve), PROG(ot_exit_execve) },
+		{ "execveat", OT_EVENTS_EXEC, PROG(ot_enter_execveat), PROG(ot_exit_execveat) },
 #undef PROG
 	};
 	char enter[64], exit_[64];
@@ -272,7 +301,8 @@ static void skip_missing(struct opentrace_bpf *skel, const char *tracefs)
 	for (i = 0; i < sizeof(syscalls) / sizeof(syscalls[0]); i++) {
 		snprintf(enter, sizeof(enter), "sys_enter_%s", syscalls[i].event);
 		snprintf(exit_, sizeof(exit_), "sys_exit_%s", syscalls[i].event);
-		if (tracepoint_exists(tracefs, "syscalls", enter) &&
+		if ((plan->events & syscalls[i].class) &&
+		    tracepoint_exists(tracefs, "syscalls", enter) &&
 		    tracepoint_exists(tracefs, "syscalls", exit_))
 			continue;
 		bpf_program__set_autoload(*(struct bpf_program **)((char *)skel + syscalls[i].enter), false);
@@ -317,6 +347,25 @@ static int fill_pids(struct opentrace_bpf *skel, const struct ot_plan *plan)
 		}
 	}
 	return 0;
+}
+
+static int fill_cgroup(struct opentrace_bpf *skel, const struct ot_plan *plan)
+{
+	__u32 zero = 0;
+	int fd, err;
+
+	if (!plan->cgroup)
+		return 0;
+	fd = open(plan->cgroup, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (fd < 0) {
+		ot_perror_msg("libbpf: opening cgroup %s", plan->cgroup);
+		return -1;
+	}
+	err = bpf_map_update_elem(bpf_map__fd(skel->maps.cgroups), &zero, &fd, BPF_ANY);
+	if (err)
+		ot_perror_msg("libbpf: setting the cgroup filter to %s", plan->cgroup);
+	close(fd);
+	return err ? -1 : 0;
 }
 
 /* A -p target may have exited between fill_pids and attach, unseen. */
@@ -369,7 +418,7 @@ static void read_counters(struct opentrace_bpf *skel, struct ot_sink *sink)
 static int libbpf_run(const struct ot_plan *plan, struct ot_sink *sink)
 {
 	size_t ring = plan->buffer_size ? plan->buffer_size : DEFAULT_RING;
-	bool filter_pids = plan->target == OT_TARGET_PID || plan->target == OT_TARGET_COMMAND;
+	bool filter_pids = filters_pids(plan);
 	struct opentrace_bpf *skel = NULL;
 	struct ring_buffer *rb = NULL;
 	uint64_t next_check = 0;
@@ -386,7 +435,7 @@ static int libbpf_run(const struct ot_plan *plan, struct ot_sink *sink)
 		return -1;
 	}
 	set_rodata(skel, plan, ring);
-	skip_missing(skel, tracefs);
+	skip_unneeded(skel, plan, tracefs);
 	if (bpf_map__set_max_entries(skel->maps.events, ring)) {
 		ot_error_msg("libbpf: cannot size the ring buffer to %zu bytes", ring);
 		goto out;
@@ -397,7 +446,7 @@ static int libbpf_run(const struct ot_plan *plan, struct ot_sink *sink)
 		ot_perror_msg("libbpf: loading the BPF program (the verifier's log is above)");
 		goto out;
 	}
-	if (fill_pids(skel, plan))
+	if (fill_pids(skel, plan) || fill_cgroup(skel, plan))
 		goto out;
 	err = opentrace_bpf__attach(skel);
 	if (err) {

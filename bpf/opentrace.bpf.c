@@ -29,7 +29,9 @@ const volatile char targ_comm[OT_COMM_LEN] = {};
 const volatile __u32 targ_nclauses = 0;
 const volatile __u64 targ_clause_mask[OT_MAX_CLAUSES] = {};
 const volatile __u64 targ_clause_value[OT_MAX_CLAUSES] = {};
+const volatile bool targ_filter_cgroup = false;
 const volatile bool targ_failed_only = false;
+const volatile __u32 targ_max_args = 20;
 const volatile __u64 targ_min_latency_ns = 0;
 const volatile __u64 targ_wakeup_bytes = 1 << 20;
 
@@ -41,6 +43,14 @@ struct {
 	__type(key, __u32);
 	__type(value, __u8);
 } pids SEC(".maps");
+
+/* --cgroup: the one cgroup v2 whose subtree is traced */
+struct {
+	__uint(type, BPF_MAP_TYPE_CGROUP_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, __u32);
+} cgroups SEC(".maps");
 
 struct ot_stash {
 	__u64 ts;
@@ -121,22 +131,33 @@ static __always_inline bool flags_match(__u64 flags)
 	return false;
 }
 
-static __always_inline int on_enter(__u16 kind, int dfd, const char *path,
-				    __u64 flags, __u32 mode)
+/* The filters every event class shares, decided at syscall entry. */
+static __always_inline bool wanted(void)
 {
 	__u64 id = bpf_get_current_pid_tgid();
 	__u32 tgid = id >> 32, tid = (__u32)id;
-	struct ot_stash *st;
 
 	if (tgid == targ_self_tgid)
-		return 0;
+		return false;
 	if (targ_tid && tid != targ_tid)
-		return 0;
+		return false;
 	if (targ_filter_pids && !bpf_map_lookup_elem(&pids, &tgid))
-		return 0;
+		return false;
 	if (targ_filter_uid && (__u32)bpf_get_current_uid_gid() != targ_uid)
-		return 0;
+		return false;
+	if (targ_filter_cgroup && bpf_current_task_under_cgroup(&cgroups, 0) != 1)
+		return false;
 	if (targ_comm_len && !comm_matches())
+		return false;
+	return true;
+}
+
+static __always_inline int on_enter(__u16 kind, int dfd, const char *path,
+				    __u64 flags, __u32 mode)
+{
+	struct ot_stash *st;
+
+	if (!wanted())
 		return 0;
 	if (targ_nclauses && !flags_match(flags))
 		return 0;
@@ -159,13 +180,40 @@ static __always_inline int on_enter(__u16 kind, int dfd, const char *path,
 	return 0;
 }
 
+static __always_inline void fill_identity(struct ot_raw_event *e, __u64 now,
+					  __u64 start, long ret)
+{
+	/* BTF pointers: the parent's tgid is two plain loads, no helper call */
+	struct task_struct *task = bpf_get_current_task_btf();
+	__u64 id = bpf_get_current_pid_tgid();
+
+	e->ts_ns = now;
+	e->latency_ns = now - start;
+	e->cgid = bpf_get_current_cgroup_id();
+	e->ret = ret;
+	e->pid = id >> 32;
+	e->tid = (__u32)id;
+	e->ppid = task->real_parent->tgid;
+	e->uid = (__u32)bpf_get_current_uid_gid();
+}
+
+/* Wakes user space only when a quarter of the ring is pending; otherwise
+ * its timer collects the record. */
+static __always_inline void submit(void *rec, __u64 size)
+{
+	__u64 rb_flags = bpf_ringbuf_query(&events, BPF_RB_AVAIL_DATA) >= targ_wakeup_bytes ?
+			 BPF_RB_FORCE_WAKEUP : BPF_RB_NO_WAKEUP;
+
+	if (bpf_ringbuf_output(&events, rec, size, rb_flags))
+		count(OT_CNT_LOST);
+}
+
 static __always_inline int on_exit(long ret)
 {
-	struct task_struct *task;
 	struct ot_stash *st;
 	struct ot_raw_event *e;
 	__u32 zero = 0, len;
-	__u64 now, rb_flags;
+	__u64 now;
 	long n;
 
 	st = bpf_task_storage_get(&stash, bpf_get_current_task_btf(), 0, 0);
@@ -183,21 +231,13 @@ static __always_inline int on_exit(long ret)
 		count(OT_CNT_LOST);
 		return 0;
 	}
-	task = (struct task_struct *)bpf_get_current_task();
-	e->ts_ns = now;
-	e->latency_ns = now - st->ts;
-	e->cgid = bpf_get_current_cgroup_id();
+	fill_identity(e, now, st->ts, ret);
 	e->flags = st->flags;
-	e->ret = ret;
-	e->pid = bpf_get_current_pid_tgid() >> 32;
-	e->tid = (__u32)bpf_get_current_pid_tgid();
-	e->ppid = BPF_CORE_READ(task, real_parent, tgid);
-	e->uid = (__u32)bpf_get_current_uid_gid();
 	e->mode = st->mode;
 	e->dfd = st->dfd;
 	e->kind = st->kind;
 	e->raw_flags = 0;
-	e->pad = 0;
+	e->args_len = 0;
 	bpf_get_current_comm(e->comm, sizeof(e->comm));
 
 	n = bpf_probe_read_user_str(e->path, OT_PATH_READ, st->path);
@@ -214,10 +254,7 @@ static __always_inline int on_exit(long ret)
 		len = OT_PATH_MAX;
 	e->path_len = len;
 
-	rb_flags = bpf_ringbuf_query(&events, BPF_RB_AVAIL_DATA) >= targ_wakeup_bytes ?
-		   BPF_RB_FORCE_WAKEUP : BPF_RB_NO_WAKEUP;
-	if (bpf_ringbuf_output(&events, e, sizeof(*e) + len, rb_flags))
-		count(OT_CNT_LOST);
+	submit(e, sizeof(*e) + len);
 	return 0;
 }
 
@@ -275,6 +312,145 @@ SEC("tracepoint/syscalls/sys_exit_creat")
 int ot_exit_creat(struct trace_event_raw_sys_exit *ctx)
 {
 	return on_exit(ctx->ret);
+}
+
+/* Exec events. The file name and argv live in the memory a successful exec
+ * replaces, so they are read at entry, into a stash keyed by tgid (after
+ * exec a thread takes the tgid as its pid); the exit adds the result. */
+struct ot_exec_buf {
+	__u8 bytes[sizeof(struct ot_raw_event) + OT_PATH_READ + OT_ARGS_MAX];
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
+	__uint(max_entries, 4096);
+	__type(key, __u32);
+	__type(value, struct ot_exec_buf);
+} execs SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct ot_exec_buf);
+} exec_scratch SEC(".maps");
+
+static __always_inline int on_exec_enter(__u16 kind, int dfd, const char *path,
+					 const char *const *argv, __u64 flags)
+{
+	__u32 zero = 0, tgid = bpf_get_current_pid_tgid() >> 32;
+	struct ot_raw_event *e;
+	__u32 off, plen;
+	char *args;
+	long n;
+	int i;
+
+	if (!wanted())
+		return 0;
+	e = (struct ot_raw_event *)bpf_map_lookup_elem(&exec_scratch, &zero);
+	if (!e) {
+		count(OT_CNT_LOST);
+		return 0;
+	}
+	e->ts_ns = bpf_ktime_get_ns();
+	e->kind = kind;
+	e->dfd = dfd;
+	e->flags = flags;
+	e->mode = 0;
+	e->raw_flags = 0;
+	/* execsnoop's PCOMM: the name before the exec replaces it */
+	bpf_get_current_comm(e->comm, sizeof(e->comm));
+
+	n = bpf_probe_read_user_str(e->path, OT_PATH_READ, path);
+	if (n <= 0) {
+		plen = 0;
+		e->raw_flags |= OT_RAW_UNREADABLE;
+	} else if (n >= OT_PATH_READ) {
+		plen = OT_PATH_MAX;
+		e->raw_flags |= OT_RAW_TRUNCATED;
+	} else {
+		plen = n - 1;
+	}
+	if (plen > OT_PATH_MAX)
+		plen = OT_PATH_MAX;
+	e->path_len = plen;
+
+	/* the arguments follow the path directly, as the record wants them */
+	args = e->path + plen;
+	off = 0;
+	for (i = 0; i < OT_MAX_ARGS_LIMIT; i++) {
+		const char *arg = NULL;
+		char last = 0;
+
+		if (bpf_probe_read_user(&arg, sizeof(arg), &argv[i]) || !arg)
+			break;
+		if (i >= targ_max_args || off > OT_ARGS_MAX - OT_ARG_MAX) {
+			e->raw_flags |= OT_RAW_ARGS_TRUNCATED;
+			break;
+		}
+		n = bpf_probe_read_user_str(args + off, OT_ARG_MAX, arg);
+		if (n <= 0)
+			break;
+		/* a full read is cut unless the string ended exactly there */
+		if (n == OT_ARG_MAX && !bpf_probe_read_user(&last, 1, arg + OT_ARG_MAX - 1) && last)
+			e->raw_flags |= OT_RAW_ARGS_TRUNCATED;
+		off += n;
+	}
+	e->args_len = off;
+	if (bpf_map_update_elem(&execs, &tgid, e, BPF_ANY))
+		count(OT_CNT_LOST);
+	return 0;
+}
+
+static __always_inline int on_exec_exit(long ret)
+{
+	__u32 tgid = bpf_get_current_pid_tgid() >> 32;
+	struct ot_raw_event *e;
+	__u32 plen, alen;
+	__u64 now;
+
+	e = (struct ot_raw_event *)bpf_map_lookup_elem(&execs, &tgid);
+	if (!e)
+		return 0;
+	now = bpf_ktime_get_ns();
+	if ((targ_failed_only && ret >= 0) || now - e->ts_ns < targ_min_latency_ns)
+		goto out;
+	fill_identity(e, now, e->ts_ns, ret);
+	plen = e->path_len;
+	alen = e->args_len;
+	if (plen > OT_PATH_MAX || alen > OT_ARGS_MAX)
+		goto out;
+	submit(e, sizeof(*e) + plen + alen);
+out:
+	bpf_map_delete_elem(&execs, &tgid);
+	return 0;
+}
+
+SEC("tracepoint/syscalls/sys_enter_execve")
+int ot_enter_execve(struct trace_event_raw_sys_enter *ctx)
+{
+	return on_exec_enter(OT_RAW_EXECVE, -100, (const char *)ctx->args[0],
+			     (const char *const *)ctx->args[1], 0);
+}
+
+SEC("tracepoint/syscalls/sys_enter_execveat")
+int ot_enter_execveat(struct trace_event_raw_sys_enter *ctx)
+{
+	return on_exec_enter(OT_RAW_EXECVEAT, ctx->args[0], (const char *)ctx->args[1],
+			     (const char *const *)ctx->args[2], ctx->args[4]);
+}
+
+SEC("tracepoint/syscalls/sys_exit_execve")
+int ot_exit_execve(struct trace_event_raw_sys_exit *ctx)
+{
+	return on_exec_exit(ctx->ret);
+}
+
+SEC("tracepoint/syscalls/sys_exit_execveat")
+int ot_exit_execveat(struct trace_event_raw_sys_exit *ctx)
+{
+	return on_exec_exit(ctx->ret);
 }
 
 SEC("tp_btf/sched_process_fork")

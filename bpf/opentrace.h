@@ -8,19 +8,25 @@
 #define OT_PATH_MAX 4096
 #define OT_PATH_READ (OT_PATH_MAX + 1)
 #define OT_MAX_CLAUSES 16
+/* exec arguments: bytes read of one, bytes of all in one record, and the
+ * most --max-args may ask for */
+#define OT_ARG_MAX 256
+#define OT_ARGS_MAX 8192
+#define OT_MAX_ARGS_LIMIT 128
 
 enum ot_raw_kind {
 	OT_RAW_OPEN = 0,
 	OT_RAW_OPENAT,
 	OT_RAW_OPENAT2,
 	OT_RAW_CREAT,
-	OT_RAW_PROC_FORK,	/* a traced process forked a new process */
-	OT_RAW_PROC_EXIT,	/* the last thread of a traced process exited */
+	OT_RAW_EXECVE,
+	OT_RAW_EXECVEAT,
 };
 
 enum ot_raw_flag {
 	OT_RAW_TRUNCATED = 1 << 0,	/* path longer than OT_PATH_MAX */
 	OT_RAW_UNREADABLE = 1 << 1,	/* path pointer could not be read */
+	OT_RAW_ARGS_TRUNCATED = 1 << 2,	/* exec: argv did not fit */
 };
 
 enum ot_counter {
@@ -44,9 +50,11 @@ struct ot_raw_event {
 	__u16 kind;
 	__u16 path_len;
 	__u16 raw_flags;
-	__u16 pad;
+	__u16 args_len;
 	char comm[OT_COMM_LEN];
-	char path[];		/* path_len bytes, not NUL-terminated */
+	/* path_len bytes of path, not NUL-terminated; then, for exec events,
+	 * args_len bytes of arguments, each followed by a NUL */
+	char path[];
 };
 
 #endif

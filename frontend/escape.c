@@ -39,19 +39,22 @@ size_t ot_utf8_seq_len(const unsigned char *s, size_t n)
 	return len;
 }
 
-void ot_csv_string(FILE *f, const char *s, size_t n)
+char *ot_csv_quote(char *dst, const char *s, size_t n)
 {
 	const char *q;
 
-	putc_unlocked('"', f);
+	*dst++ = '"';
 	while (n && (q = memchr(s, '"', n))) {
-		fwrite_unlocked(s, 1, q - s + 1, f);
-		putc_unlocked('"', f);
+		memcpy(dst, s, q - s + 1);
+		dst += q - s + 1;
+		*dst++ = '"';
 		n -= q - s + 1;
 		s = q + 1;
 	}
-	fwrite_unlocked(s, 1, n, f);
-	putc_unlocked('"', f);
+	memcpy(dst, s, n);
+	dst += n;
+	*dst++ = '"';
+	return dst;
 }
 
 static const char hexdigits[] = "0123456789abcdef";

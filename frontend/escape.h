@@ -6,8 +6,10 @@
 #include <stddef.h>
 #include <stdio.h>
 
-/* RFC 4180: always quoted, quotes doubled, every other byte as is. */
-void ot_csv_string(FILE *f, const char *s, size_t n);
+/* RFC 4180: always quoted, quotes doubled, every other byte as is; into
+ * memory, since CSV records are built whole before one write. dst must
+ * hold 2 * n + 2 bytes; returns the end of what was written. */
+char *ot_csv_quote(char *dst, const char *s, size_t n);
 /* A JSON string literal. Valid UTF-8 passes through; control characters
  * are escaped; each byte that is not part of valid UTF-8 becomes the lone
  * surrogate \udcXX (XX its value), the "surrogateescape" convention, so

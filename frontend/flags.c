@@ -288,11 +288,13 @@ static struct both parse_atom(struct parser *ps)
 		while (isalnum((unsigned char)*ps->p) || *ps->p == '_')
 			ps->p++;
 		if (!lookup_name(start, ps->p - start, &mask, &value)) {
+			int len = ps->p - start > 64 ? 64 : (int)(ps->p - start);
+
 			ps->p = start;
 			fail(ps, "unknown flag '%.*s' (known: O_RDONLY O_WRONLY O_RDWR O_CREAT "
 			     "O_EXCL O_NOCTTY O_TRUNC O_APPEND O_NONBLOCK O_SYNC O_DSYNC O_ASYNC "
 			     "O_DIRECT O_LARGEFILE O_TMPFILE O_DIRECTORY O_NOFOLLOW O_NOATIME "
-			     "O_CLOEXEC O_PATH)", (int)(ps->p - start) > 64 ? 64 : (int)(ps->p - start), start);
+			     "O_CLOEXEC O_PATH)", len, start);
 			return literal(0, 0);
 		}
 		return literal(mask, value);
@@ -374,8 +376,10 @@ int ot_flags_parse(const char *expr, struct ot_flags_dnf *out, char *err, size_t
 	skip_space(&ps);
 	if (!ps.failed && *ps.p)
 		fail(&ps, "unexpected '%c' after a complete formula", *ps.p);
-	if (!ps.failed && r.pos->n == 0)
+	if (!ps.failed && r.pos->n == 0) {
+		ps.p = ps.s;
 		fail(&ps, "the formula can never hold (it contradicts itself)");
+	}
 	if (!ps.failed && (r.pos->overflow || r.pos->n > OT_FLAGS_MAX_CLAUSES)) {
 		ps.p = ps.s;
 		fail(&ps, "the formula expands to more than %d alternatives; simplify it",

@@ -1,12 +1,15 @@
 /* opentrace: which files does a program, a user or a process open? */
 #include "config.h"
 
+#include <limits.h>
+#include <regex.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "backend.h"
+#include "cgroup.h"
 #include "command.h"
 #include "msg.h"
 #include "output.h"
@@ -40,6 +43,8 @@ int main(int argc, char **argv)
 	const struct ot_backend *backend;
 	struct ot_command cmd;
 	struct ot_sink sink;
+	char cgdir[PATH_MAX];
+	regex_t args_re;
 	int rc, status = 0;
 
 	ot_options_parse(&plan, argc, argv);
@@ -62,9 +67,28 @@ int main(int argc, char **argv)
 	memset(&sink, 0, sizeof(sink));
 	install_signals();
 	sink.stop = &stop_signal;
+	if (plan.cgroup) {
+		if (ot_cgroup_resolve(plan.cgroup, cgdir, sizeof(cgdir)))
+			return 1;
+		plan.cgroup = cgdir;
+	}
+	if (plan.args_match) {
+		/* checked when the options were parsed */
+		if (regcomp(&args_re, plan.args_match, REG_EXTENDED | REG_NOSUB))
+			return 1;
+		sink.args_re = &args_re;
+	}
 	if (plan.target == OT_TARGET_COMMAND) {
 		if (ot_command_start(&plan, &cmd))
 			return 1;
+		if (plan.new_cgroup) {
+			if (ot_cgroup_create(cmd.pid, cgdir, sizeof(cgdir))) {
+				ot_command_wait(&cmd, plan.argv[0]);
+				return 1;
+			}
+			plan.cgroup = cgdir;
+			sink.cgroup_dir = cgdir;
+		}
 		plan.pids = malloc(sizeof(pid_t));
 		if (!plan.pids)
 			ot_error_msg_and_die("out of memory");
@@ -90,7 +114,11 @@ int main(int argc, char **argv)
 		status = ot_command_wait(&cmd, plan.argv[0]);
 		if (!rc)
 			rc = status;
+		if (plan.new_cgroup)
+			ot_cgroup_remove(cgdir);
 	}
+	if (plan.args_match)
+		regfree(&args_re);
 	ot_plan_free(&plan);
 	return rc;
 }

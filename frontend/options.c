@@ -5,6 +5,7 @@
 #include <getopt.h>
 #include <limits.h>
 #include <pwd.h>
+#include <regex.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -22,10 +23,14 @@ enum {
 	OPT_FIELDS,
 	OPT_BUFFER_SIZE,
 	OPT_USER,
-	OPT_HELP,
+	OPT_EVENTS,
+	OPT_MAX_ARGS,
+	OPT_ARGS_MATCH,
+	OPT_CGROUP,
+	OPT_NEW_CGROUP,
 };
 
-static const char short_opts[] = "+p:u:c:t:n:xL:d:B:So:TUefhV";
+static const char short_opts[] = "+:p:u:c:t:n:xL:d:B:So:TUefhV";
 
 static const struct option long_opts[] = {
 	{ "pid", required_argument, NULL, 'p' },
@@ -50,6 +55,11 @@ static const struct option long_opts[] = {
 	{ "fields", required_argument, NULL, OPT_FIELDS },
 	{ "emit", no_argument, NULL, OPT_EMIT },
 	{ "buffer-size", required_argument, NULL, OPT_BUFFER_SIZE },
+	{ "events", required_argument, NULL, OPT_EVENTS },
+	{ "max-args", required_argument, NULL, OPT_MAX_ARGS },
+	{ "args-match", required_argument, NULL, OPT_ARGS_MATCH },
+	{ "cgroup", required_argument, NULL, OPT_CGROUP },
+	{ "new-cgroup", no_argument, NULL, OPT_NEW_CGROUP },
 	{ "help", no_argument, NULL, 'h' },
 	{ "version", no_argument, NULL, 'V' },
 	{ NULL, 0, NULL, 0 },
@@ -70,6 +80,8 @@ static void usage(void)
 "  -f, --follow             with -p, also trace the targets' new descendants\n"
 "      --user USER          run the command as USER (default: SUDO_UID under\n"
 "                           sudo, else the caller)\n"
+"      --new-cgroup         run the command in a fresh cgroup v2 and trace\n"
+"                           everything in that cgroup\n"
 "\n"
 "Filters (all must hold):\n"
 "  -t, --tid TID            one thread\n"
@@ -79,7 +91,13 @@ static void usage(void)
 "                           e.g. 'O_WRONLY|O_RDWR', 'O_CREAT&~O_EXCL';\n"
 "                           O_RDONLY, O_WRONLY, O_RDWR test the access mode\n"
 "  -L, --min-latency USEC   opens that took at least USEC microseconds\n"
+"      --cgroup PATH        processes in a cgroup v2 and its descendants\n"
 "  -d, --duration SECONDS   stop after SECONDS\n"
+"\n"
+"Events:\n"
+"      --events LIST        open (default), exec, or open,exec\n"
+"      --max-args N         exec: arguments captured (default 20, at most 128)\n"
+"      --args-match REGEX   exec: only those with an argument matching REGEX\n"
 "\n"
 "Backends:\n"
 "  -B, --backend NAME       libbpf, bcc or stap (default: the first usable)\n"
@@ -104,6 +122,7 @@ static void usage(void)
 "  opentrace -p 1234 -x                failed opens of process 1234\n"
 "  opentrace -u www-data --flags 'O_WRONLY|O_RDWR'  writes by one user\n"
 "  opentrace -n ssh -T -e              ssh processes, timestamped, with flags\n"
+"  opentrace --events exec -- make     the commands a build runs (execsnoop)\n"
 "  opentrace --format csv -o opens.csv -d 10   ten seconds, every process\n"
 "  opentrace -S --emit -p 1234         the SystemTap script, for another host\n"
 "\n"
@@ -203,6 +222,40 @@ static size_t parse_size(const char *arg)
 	while (size < v)
 		size <<= 1;
 	return size;
+}
+
+static unsigned parse_events(const char *arg)
+{
+	const char *p = arg;
+	unsigned events = 0;
+
+	for (;;) {
+		size_t len = strcspn(p, ",");
+
+		if (len == 4 && !strncmp(p, "open", 4))
+			events |= OT_EVENTS_OPEN;
+		else if (len == 4 && !strncmp(p, "exec", 4))
+			events |= OT_EVENTS_EXEC;
+		else
+			ot_error_msg_and_help("--events: '%.*s' is not an event class (open, exec)",
+					      (int)(len > 64 ? 64 : len), p);
+		if (!p[len])
+			return events;
+		p += len + 1;
+	}
+}
+
+static void check_regex(const char *re)
+{
+	regex_t preg;
+	char err[256];
+	int rc = regcomp(&preg, re, REG_EXTENDED | REG_NOSUB);
+
+	if (rc) {
+		regerror(rc, &preg, err, sizeof(err));
+		ot_error_msg_and_help("--args-match: '%s' is not a regular expression: %s", re, err);
+	}
+	regfree(&preg);
 }
 
 static enum ot_format parse_format(const char *arg)
@@ -322,6 +375,23 @@ void ot_options_parse(struct ot_plan *plan, int argc, char **argv)
 		case OPT_BUFFER_SIZE:
 			plan->buffer_size = parse_size(optarg);
 			break;
+		case OPT_EVENTS:
+			plan->events = parse_events(optarg);
+			break;
+		case OPT_MAX_ARGS:
+			plan->max_args = parse_int("--max-args", optarg, 1, OT_MAX_ARGS,
+						   "a number of arguments");
+			break;
+		case OPT_ARGS_MATCH:
+			check_regex(optarg);
+			plan->args_match = optarg;
+			break;
+		case OPT_CGROUP:
+			plan->cgroup = optarg;
+			break;
+		case OPT_NEW_CGROUP:
+			plan->new_cgroup = true;
+			break;
 		case 'h':
 			usage();
 			exit(0);
@@ -361,6 +431,15 @@ void ot_options_parse(struct ot_plan *plan, int argc, char **argv)
 	}
 	if (plan->follow && plan->target != OT_TARGET_PID && plan->target != OT_TARGET_COMMAND)
 		ot_error_msg_and_help("-f follows the descendants of -p targets: give -p PID");
+	if (plan->new_cgroup && plan->target != OT_TARGET_COMMAND)
+		ot_error_msg_and_help("--new-cgroup runs the command in a fresh cgroup: "
+				      "give -c 'CMD' or -- CMD");
+	if (plan->new_cgroup && plan->cgroup)
+		ot_error_msg_and_help("--cgroup and --new-cgroup are mutually exclusive");
+	if (plan->args_match && !(plan->events & OT_EVENTS_EXEC))
+		ot_error_msg_and_help("--args-match filters exec events: add --events exec");
+	plan->out.events = plan->events;
+	plan->out.ppid = plan->follow;
 	if (plan->list_backends && (plan->emit || plan->target != OT_TARGET_ALL))
 		ot_error_msg_and_help("--list-backends takes no target and no --emit");
 }

@@ -30,7 +30,7 @@ const char *ot_kind_name(enum ot_kind kind)
 enum field {
 	F_TS, F_PID, F_TID, F_PPID, F_UID, F_CGID, F_COMM, F_KIND, F_DFD,
 	F_FLAGS, F_FLAGS_STR, F_MODE, F_FILENAME, F_RETURN, F_FD, F_ERRNO,
-	F_LATENCY, F_TRUNCATED, F_MAX
+	F_LATENCY, F_TRUNCATED, F_ARGS, F_ARGS_TRUNCATED, F_MAX
 };
 
 struct field_desc {
@@ -58,6 +58,8 @@ static const struct field_desc fields[F_MAX] = {
 	[F_ERRNO] = { "errno", "ERR", -7 },
 	[F_LATENCY] = { "latency_ns", "LAT(us)", 9 },
 	[F_TRUNCATED] = { "truncated", "TRUNC", -5 },
+	[F_ARGS] = { "args", "ARGS", 0 },
+	[F_ARGS_TRUNCATED] = { "args_truncated", "ATRUNC", -6 },
 };
 
 /* Existing opentrace users post-process the first eight CSV columns. */
@@ -78,7 +80,16 @@ struct ot_output {
 	size_t ncols;
 	uint64_t start_ns;
 	uint64_t records;
+	bool exec_only;		/* execsnoop's table: PCOMM for COMM */
 	bool failed;
+	/* CSV: the record being built, handed to stdio whole */
+	char *rec;
+	size_t rec_cap;
+	/* the symbolic form of the last flags seen, which repeat */
+	uint64_t flags_key;
+	bool flags_valid;
+	size_t flags_len;
+	char flags_str[256];
 };
 
 static int field_lookup(const char *name, size_t len)
@@ -109,7 +120,8 @@ static int parse_fields(const char *list, enum field *cols, size_t *ncols,
 		if (f < 0) {
 			snprintf(err, errlen, "--fields: unknown field '%.*s' (known: ts_ns pid tid "
 				 "ppid uid cgid comm kind dfd flags flags_str mode filename return "
-				 "fd errno latency_ns truncated)", (int)(len > 64 ? 64 : len), p);
+				 "fd errno latency_ns truncated args args_truncated)",
+				 (int)(len > 64 ? 64 : len), p);
 			return -1;
 		}
 		if (*ncols == F_MAX) {
@@ -137,14 +149,33 @@ static void default_columns(struct ot_output *o, const struct ot_output_spec *sp
 	size_t n = sizeof(csv_default) / sizeof(csv_default[0]);
 
 	o->ncols = 0;
+	if (spec->format == OT_FORMAT_TEXT && spec->events == OT_EVENTS_EXEC) {
+		/* execsnoop's table */
+		o->exec_only = true;
+		if (spec->timestamp)
+			o->cols[o->ncols++] = F_TS;
+		if (spec->uid)
+			o->cols[o->ncols++] = F_UID;
+		o->cols[o->ncols++] = F_COMM;
+		o->cols[o->ncols++] = F_PID;
+		o->cols[o->ncols++] = F_PPID;
+		o->cols[o->ncols++] = F_RETURN;
+		o->cols[o->ncols++] = F_ARGS;
+		return;
+	}
 	if (spec->format == OT_FORMAT_TEXT) {
-		/* opensnoop's table, widened by -T, -U and -e */
+		/* opensnoop's table, widened by -T, -U and -e; exec rows show
+		 * their arguments in the PATH column */
 		if (spec->timestamp)
 			o->cols[o->ncols++] = F_TS;
 		if (spec->uid)
 			o->cols[o->ncols++] = F_UID;
 		o->cols[o->ncols++] = F_PID;
+		if (spec->ppid)
+			o->cols[o->ncols++] = F_PPID;
 		o->cols[o->ncols++] = F_COMM;
+		if ((spec->events & OT_EVENTS_EXEC) && !spec->extended)
+			o->cols[o->ncols++] = F_KIND;
 		o->cols[o->ncols++] = F_FD;
 		o->cols[o->ncols++] = F_ERRNO;
 		if (spec->extended) {
@@ -162,6 +193,10 @@ static void default_columns(struct ot_output *o, const struct ot_output_spec *sp
 	}
 	memcpy(o->cols, src, n * sizeof(*src));
 	o->ncols = n;
+	if (spec->events & OT_EVENTS_EXEC) {
+		o->cols[o->ncols++] = F_ARGS;
+		o->cols[o->ncols++] = F_ARGS_TRUNCATED;
+	}
 }
 
 static const char *errno_name(int err)
@@ -200,21 +235,71 @@ static void put_s64(FILE *f, int64_t v)
 
 static void put_string(struct ot_output *o, const char *s, size_t n)
 {
-	if (o->format == OT_FORMAT_CSV)
-		ot_csv_string(o->f, s, n);
-	else if (o->format == OT_FORMAT_TEXT)
+	if (o->format == OT_FORMAT_TEXT)
 		ot_text_string(o->f, s, n);
 	else
 		ot_json_string(o->f, s, n);
 }
 
-/* One field's value, in the output's format. */
+/* Text: arguments joined by spaces, quoted where a space or nothing would
+ * make the list ambiguous. */
+static void put_args_text(FILE *f, const struct ot_event *ev)
+{
+	const char *p = ev->args, *end = ev->args + ev->args_len;
+
+	while (p < end) {
+		size_t n = strnlen(p, end - p);
+		bool quote = n == 0 || memchr(p, ' ', n) || memchr(p, '"', n);
+
+		if (p != ev->args)
+			putc_unlocked(' ', f);
+		if (quote)
+			putc_unlocked('"', f);
+		ot_text_string(f, p, n);
+		if (quote)
+			putc_unlocked('"', f);
+		p += n + 1;
+	}
+	if (ev->status & OT_EV_ARGS_TRUNCATED)
+		fputs_unlocked(" ...", f);
+}
+
+/* JSON: an array of strings (CSV carries the same text in one field). */
+static void put_args_json(FILE *f, const struct ot_event *ev)
+{
+	const char *p = ev->args, *end = ev->args + ev->args_len;
+
+	putc_unlocked('[', f);
+	while (p < end) {
+		size_t n = strnlen(p, end - p);
+
+		if (p != ev->args)
+			putc_unlocked(',', f);
+		ot_json_string(f, p, n);
+		p += n + 1;
+	}
+	putc_unlocked(']', f);
+}
+
+static const char *flags_str(struct ot_output *o, uint64_t flags, size_t *len)
+{
+	if (!o->flags_valid || o->flags_key != flags) {
+		int n = ot_flags_format(flags, o->flags_str, sizeof(o->flags_str));
+
+		o->flags_len = n < (int)sizeof(o->flags_str) ? (size_t)n : sizeof(o->flags_str) - 1;
+		o->flags_key = flags;
+		o->flags_valid = true;
+	}
+	*len = o->flags_len;
+	return o->flags_str;
+}
+
+/* One field's value, in the text or JSON format. */
 static void put_field(struct ot_output *o, enum field fld, const struct ot_event *ev)
 {
 	FILE *f = o->f;
 	bool text = o->format == OT_FORMAT_TEXT;
 	bool json = o->format == OT_FORMAT_JSON || o->format == OT_FORMAT_JSONL;
-	char buf[256];
 
 	switch (fld) {
 	case F_TS:
@@ -248,12 +333,13 @@ static void put_field(struct ot_output *o, enum field fld, const struct ot_event
 			put_u64(f, ev->flags);
 		return;
 	case F_FLAGS_STR: {
-		int n = ot_flags_format(ev->flags, buf, sizeof(buf));
+		size_t n;
+		const char *str = flags_str(o, ev->flags, &n);
 
 		if (text)
-			fputs_unlocked(buf, f);
+			fwrite_unlocked(str, 1, n, f);
 		else
-			put_string(o, buf, n < (int)sizeof(buf) ? (size_t)n : sizeof(buf) - 1);
+			put_string(o, str, n);
 		return;
 	}
 	case F_MODE:
@@ -263,6 +349,10 @@ static void put_field(struct ot_output *o, enum field fld, const struct ot_event
 			put_u64(f, ev->mode);
 		return;
 	case F_FILENAME:
+		if (text && ot_kind_is_exec(ev->kind) && !o->exec_only) {
+			put_args_text(f, ev);
+			return;
+		}
 		put_string(o, ev->path, ev->path_len);
 		if (text && (ev->status & OT_EV_PATH_TRUNCATED))
 			fputs_unlocked(" [truncated]", f);
@@ -297,9 +387,147 @@ static void put_field(struct ot_output *o, enum field fld, const struct ot_event
 		else
 			putc_unlocked(ev->status & OT_EV_PATH_TRUNCATED ? '1' : '0', f);
 		return;
+	case F_ARGS:
+		if (!ot_kind_is_exec(ev->kind)) {
+			if (json)
+				fputs_unlocked("null", f);
+		} else if (text) {
+			put_args_text(f, ev);
+		} else {
+			put_args_json(f, ev);
+		}
+		return;
+	case F_ARGS_TRUNCATED:
+		if (json)
+			fputs_unlocked(ev->status & OT_EV_ARGS_TRUNCATED ? "true" : "false", f);
+		else
+			putc_unlocked(ev->status & OT_EV_ARGS_TRUNCATED ? '1' : '0', f);
+		return;
 	case F_MAX:
 		break;
 	}
+}
+
+/* CSV records are built whole in memory and go to stdio in one call:
+ * stdio calls per field were most of the consumer's time under perf. */
+static char *csv_u64(char *p, uint64_t v)
+{
+	uint64_t t = v;
+	char *end;
+
+	do
+		p++;
+	while ((t /= 10));
+	end = p;
+	do {
+		*--p = '0' + v % 10;
+		v /= 10;
+	} while (v);
+	return end;
+}
+
+static char *csv_s64(char *p, int64_t v)
+{
+	if (v >= 0)
+		return csv_u64(p, v);
+	*p++ = '-';
+	return csv_u64(p, -(uint64_t)v);
+}
+
+static char *csv_cstr(char *p, const char *s)
+{
+	return ot_csv_quote(p, s, strlen(s));
+}
+
+/* Bytes one CSV field may take: a quoted path doubles, anything else is
+ * shorter than the quoted flags string. */
+#define CSV_FIELD_MAX(path_len) (2 * (path_len) + 2 * 256 + 8)
+/* argv in JSON (a byte at most 6, plus quotes and commas), then doubled */
+#define CSV_ARGS_MAX(args_len) (2 * (8 * (args_len) + 2) + 2)
+
+/* argv as the JSON array text, in one CSV field (room: CSV_ARGS_MAX) */
+static char *csv_args(struct ot_output *o, char *p, const struct ot_event *ev)
+{
+	char *array = NULL;
+	size_t len = 0;
+	FILE *m = open_memstream(&array, &len);
+
+	if (!m) {
+		o->failed = true;
+		return p;
+	}
+	put_args_json(m, ev);
+	fclose(m);
+	p = ot_csv_quote(p, array, len);
+	free(array);
+	return p;
+}
+
+static char *csv_field(struct ot_output *o, char *p, enum field fld, const struct ot_event *ev)
+{
+	const char *s;
+	size_t n;
+
+	switch (fld) {
+	case F_TS: return csv_u64(p, ev->ts_ns);
+	case F_PID: return csv_u64(p, ev->pid);
+	case F_TID: return csv_u64(p, ev->tid);
+	case F_PPID: return csv_u64(p, ev->ppid);
+	case F_UID: return csv_u64(p, ev->uid);
+	case F_CGID: return csv_u64(p, ev->cgid);
+	case F_COMM: return csv_cstr(p, ev->comm);
+	case F_KIND: return csv_cstr(p, ot_kind_name(ev->kind));
+	case F_DFD: return csv_s64(p, ev->dfd);
+	case F_FLAGS: return csv_u64(p, ev->flags);
+	case F_FLAGS_STR:
+		s = flags_str(o, ev->flags, &n);
+		return ot_csv_quote(p, s, n);
+	case F_MODE: return csv_u64(p, ev->mode);
+	case F_FILENAME: return ot_csv_quote(p, ev->path, ev->path_len);
+	case F_RETURN: return csv_s64(p, ev->ret);
+	case F_FD: return csv_s64(p, ev->ret >= 0 ? ev->ret : -1);
+	case F_ERRNO:
+		if (ev->ret < 0 && ev->ret > -4096)
+			return csv_cstr(p, errno_name(-ev->ret));
+		return p;
+	case F_LATENCY: return csv_u64(p, ev->latency_ns);
+	case F_TRUNCATED:
+		*p++ = ev->status & OT_EV_PATH_TRUNCATED ? '1' : '0';
+		return p;
+	case F_ARGS:
+		return ot_kind_is_exec(ev->kind) ? csv_args(o, p, ev) : p;
+	case F_ARGS_TRUNCATED:
+		*p++ = ev->status & OT_EV_ARGS_TRUNCATED ? '1' : '0';
+		return p;
+	case F_MAX:
+		break;
+	}
+	return p;
+}
+
+static void put_csv_row(struct ot_output *o, const struct ot_event *ev)
+{
+	size_t i, need = o->ncols * CSV_FIELD_MAX(ev->path_len) + CSV_ARGS_MAX(ev->args_len) + 1;
+	char *p;
+
+	if (need > o->rec_cap) {
+		p = realloc(o->rec, need);
+		if (!p) {
+			ot_perror_msg("out of memory for a CSV record");
+			o->failed = true;
+			return;
+		}
+		o->rec = p;
+		o->rec_cap = need;
+	}
+	p = o->rec;
+	for (i = 0; i < o->ncols; i++) {
+		if (i)
+			*p++ = ',';
+		p = csv_field(o, p, o->cols[i], ev);
+	}
+	*p++ = '\n';
+	fwrite_unlocked(o->rec, 1, p - o->rec, o->f);
 }
 
 /* Text columns are padded by writing the value to a small buffer first;
@@ -352,12 +580,14 @@ static void put_header(struct ot_output *o)
 
 		if (o->format == OT_FORMAT_CSV) {
 			fprintf(o->f, "%s%s", i ? "," : "", d->name);
-		} else if (i + 1 == o->ncols) {
-			fputs(d->title, o->f);
 		} else {
+			const char *title = o->exec_only && o->cols[i] == F_COMM ? "PCOMM" : d->title;
 			int w = d->width < 0 ? -d->width : d->width;
 
-			fprintf(o->f, d->width < 0 ? "%-*s " : "%*s ", w, d->title);
+			if (i + 1 == o->ncols)
+				fputs(title, o->f);
+			else
+				fprintf(o->f, d->width < 0 ? "%-*s " : "%*s ", w, title);
 		}
 	}
 	putc('\n', o->f);
@@ -413,12 +643,7 @@ void ot_output_event(struct ot_output *o, const struct ot_event *ev)
 		put_text_row(o, ev);
 		break;
 	case OT_FORMAT_CSV:
-		for (i = 0; i < o->ncols; i++) {
-			if (i)
-				putc_unlocked(',', f);
-			put_field(o, o->cols[i], ev);
-		}
-		putc_unlocked('\n', f);
+		put_csv_row(o, ev);
 		break;
 	case OT_FORMAT_JSON:
 	case OT_FORMAT_JSONL:
@@ -465,6 +690,7 @@ int ot_output_close(struct ot_output *o, const struct ot_stats *st)
 	}
 	fprintf(stderr, "opentrace: %" PRIu64 " events, %" PRIu64 " lost, %" PRIu64 " unmatched\n",
 		st->events, st->lost, st->unmatched);
+	free(o->rec);
 	free(o);
 	return rc;
 }

@@ -11,6 +11,9 @@
 
 #include "flags.h"
 
+/* The most exec arguments --max-args may ask for. */
+#define OT_MAX_ARGS 128
+
 enum ot_target {
 	OT_TARGET_ALL,
 	OT_TARGET_PID,
@@ -36,6 +39,8 @@ struct ot_output_spec {
 	bool timestamp;		/* -T */
 	bool uid;		/* -U */
 	bool extended;		/* -e */
+	bool ppid;		/* a PPID column (text), when following */
+	unsigned events;	/* the event classes traced, for the columns */
 	const char *fields;	/* --fields, or NULL for the format's default */
 };
 
@@ -47,6 +52,10 @@ struct ot_plan {
 	uid_t uid;			/* -u */
 	char **argv;			/* -- CMD ARGS, or sh -c CMD for -c */
 	bool follow;			/* descendants of the targets too */
+	const char *cgroup;		/* --cgroup: a cgroup v2 directory, or
+					 * the one --new-cgroup made */
+	bool new_cgroup;		/* run the command in a fresh cgroup and
+					 * trace the cgroup, not the pid tree */
 	const char *run_as;		/* --user: who runs the command */
 
 	unsigned events;		/* enum ot_event_class bits (--events) */

@@ -4,6 +4,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "cgroup.h"
 #include "output.h"
 #include "sink.h"
 
@@ -15,9 +16,32 @@ uint64_t ot_now_ns(void)
 	return (uint64_t)ts.tv_sec * 1000000000ull + ts.tv_nsec;
 }
 
+/* execsnoop's -l: some one argument matches. */
+static bool args_match(const regex_t *re, const char *args, size_t len)
+{
+	const char *end = args + len;
+
+	while (args < end) {
+		size_t n = strnlen(args, end - args);
+		regmatch_t m = { 0, (regoff_t)n };
+
+		if (!regexec(re, args, 1, &m, REG_STARTEND))
+			return true;
+		args += n + 1;
+	}
+	return false;
+}
+
 void ot_sink_event(struct ot_sink *sink, const struct ot_event *ev)
 {
 	struct ot_event e = *ev;
+
+	if (ot_kind_is_exec(e.kind)) {
+		if (!e.args)
+			e.args_len = 0;
+		if (sink->args_re && !args_match(sink->args_re, e.args, e.args_len))
+			return;
+	}
 
 	e.comm[sizeof(e.comm) - 1] = '\0';
 	e.comm[strnlen(e.comm, 16)] = '\0';
@@ -55,5 +79,12 @@ bool ot_sink_tick(struct ot_sink *sink)
 	}
 	if (sink->failed || (sink->stop && *sink->stop))
 		return true;
-	return sink->deadline_ns && ot_now_ns() >= sink->deadline_ns;
+	if (sink->deadline_ns && ot_now_ns() >= sink->deadline_ns)
+		return true;
+	if (sink->cgroup_dir && ot_now_ns() >= sink->next_cgroup_check) {
+		if (!ot_cgroup_populated(sink->cgroup_dir))
+			return true;
+		sink->next_cgroup_check = ot_now_ns() + 20 * 1000 * 1000;
+	}
+	return false;
 }

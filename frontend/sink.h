@@ -3,6 +3,7 @@
 #ifndef OPENTRACE_FRONTEND_SINK_H
 #define OPENTRACE_FRONTEND_SINK_H
 
+#include <regex.h>
 #include <signal.h>
 #include <stdbool.h>
 #include <stdint.h>
@@ -19,6 +20,9 @@ struct ot_sink {
 	const volatile sig_atomic_t *stop;	/* set by a signal handler */
 	int (*on_ready)(void *arg);		/* releases a held command */
 	void *ready_arg;
+	const regex_t *args_re;			/* --args-match */
+	const char *cgroup_dir;			/* --new-cgroup: ends when empty */
+	uint64_t next_cgroup_check;
 	bool dirty;
 	bool failed;
 };
@@ -32,7 +36,8 @@ void ot_sink_loss(struct ot_sink *sink, uint64_t lost, uint64_t unmatched);
 /* The backend is attached and filtering: a held command may start now. */
 int ot_sink_ready(struct ot_sink *sink);
 /* Called by a backend once per batch: flushes output and says whether to
- * stop (signal, -d deadline, or output that can no longer be written). */
+ * stop (signal, -d deadline, output that can no longer be written, or an
+ * empty --new-cgroup). */
 bool ot_sink_tick(struct ot_sink *sink);
 
 #endif

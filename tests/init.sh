@@ -100,6 +100,8 @@ release_helper_()
 
 start_tracer_()
 {
+	# a stale err from an earlier run must not pass for this one's
+	rm -f out err
 	"$OPENTRACE" "$@" > out 2> err &
 	TRACER_PID=$!
 	i=0

@@ -1,1 +1,348 @@
-int main(void) { return 0; }
+/* open-helper SCENARIO DIR [SELECT]
+ *
+ * Waits for a line on standard input (the test sends it once the tracer is
+ * live), then opens files inside DIR and prints, for each open, the record
+ * opentrace should report with
+ *   --fields pid,tid,uid,comm,kind,dfd,flags,mode,filename,return,errno,truncated
+ * as CSV on fd 3 and as JSONL on fd 4. SELECT limits the printed records to
+ * those a filter must keep: all (default), failed, write, rdonly,
+ * creat-noexcl, uid-nobody, slow, none.
+ *
+ * Scenarios:
+ *   basic     open, openat with a directory fd, openat2, creat, ENOENT,
+ *             EACCES as nobody, a 4000-byte path, a 5000-byte path
+ *   hostile   names with a newline, comma, quote, tab, backslash, invalid
+ *             UTF-8 and valid UTF-8
+ *   slow      one open that blocks ~100 ms on a fifo, opened by a thread
+ *   burst N   N opens of one file; prints only N, on fd 3
+ *
+ * After release it calls nothing that opens files behind its back: no
+ * stdio on new files, no locale, no name service. */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <fcntl.h>
+#include <grp.h>
+#include <linux/openat2.h>
+#include <pthread.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/prctl.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <time.h>
+#include <unistd.h>
+
+static const char *dir;
+static const char *select_ = "all";
+static FILE *csv, *jsonl;
+static char comm[17];
+
+struct rec {
+	pid_t tid;
+	const char *kind;
+	int dfd;
+	long flags;
+	unsigned mode;
+	/* the path as opentrace prints it in each format, without quotes */
+	const char *csv_path;
+	const char *json_path;
+	long ret;
+	bool truncated;
+};
+
+static void die(const char *what)
+{
+	perror(what);
+	exit(99);
+}
+
+static bool selected(const struct rec *r)
+{
+	long acc = r->flags & O_ACCMODE;
+
+	if (!strcmp(select_, "all"))
+		return true;
+	if (!strcmp(select_, "none"))
+		return false;
+	if (!strcmp(select_, "failed"))
+		return r->ret < 0;
+	if (!strcmp(select_, "write"))
+		return acc == O_WRONLY || acc == O_RDWR;
+	if (!strcmp(select_, "rdonly"))
+		return acc == O_RDONLY;
+	if (!strcmp(select_, "creat-noexcl"))
+		return (r->flags & O_CREAT) && !(r->flags & O_EXCL);
+	if (!strcmp(select_, "uid-nobody"))
+		return getuid() == 65534;
+	if (!strcmp(select_, "slow"))
+		return !strcmp(r->kind, "openat") && r->tid == getpid() && r->ret >= 0;
+	fprintf(stderr, "open-helper: unknown selection %s\n", select_);
+	exit(99);
+}
+
+static const char *errno_name(long ret)
+{
+	switch (-ret) {
+	case ENOENT: return "ENOENT";
+	case EACCES: return "EACCES";
+	case ENAMETOOLONG: return "ENAMETOOLONG";
+	case EEXIST: return "EEXIST";
+	}
+	fprintf(stderr, "open-helper: unexpected result %ld\n", ret);
+	exit(99);
+}
+
+static void print(const struct rec *r)
+{
+	if (!selected(r))
+		return;
+	fprintf(csv, "%d,%d,%u,\"%s\",\"%s\",%d,%ld,%u,\"%s\",%ld,%s%s%s,%d\n",
+		getpid(), r->tid, getuid(), comm, r->kind, r->dfd, r->flags, r->mode,
+		r->csv_path, r->ret, r->ret < 0 ? "\"" : "",
+		r->ret < 0 ? errno_name(r->ret) : "", r->ret < 0 ? "\"" : "", r->truncated);
+	fprintf(jsonl, "{\"type\":\"event\",\"pid\":%d,\"tid\":%d,\"uid\":%u,\"comm\":\"%s\","
+		"\"kind\":\"%s\",\"dfd\":%d,\"flags\":%ld,\"mode\":%u,\"filename\":\"%s\","
+		"\"return\":%ld,\"errno\":%s%s%s,\"truncated\":%s}\n",
+		getpid(), r->tid, getuid(), comm, r->kind, r->dfd, r->flags, r->mode,
+		r->json_path, r->ret, r->ret < 0 ? "\"" : "",
+		r->ret < 0 ? errno_name(r->ret) : "null", r->ret < 0 ? "\"" : "",
+		r->truncated ? "true" : "false");
+}
+
+static long result(long rc)
+{
+	return rc < 0 ? -errno : rc;
+}
+
+static char *path_in(const char *name)
+{
+	char *p;
+
+	if (asprintf(&p, "%s/%s", dir, name) < 0)
+		die("asprintf");
+	return p;
+}
+
+/* The same path for both formats: only for names with no special byte. */
+static void rec_plain(struct rec *r, const char *path)
+{
+	r->csv_path = r->json_path = path;
+}
+
+static void do_basic(void)
+{
+	char *a = path_in("a"), *c = path_in("c"), *missing = path_in("missing");
+	char *secret = path_in("secret");
+	struct open_how how = { .flags = O_RDONLY | O_CLOEXEC, .resolve = RESOLVE_NO_SYMLINKS };
+	struct rec r = { .tid = getpid(), .dfd = -100 };
+	char *long4000, *long5000, *cut;
+	long fd, dfd;
+	size_t len;
+
+	r.kind = "open";
+	r.flags = O_WRONLY | O_CREAT | O_TRUNC;
+	r.mode = 0644;
+	rec_plain(&r, a);
+	r.ret = fd = result(syscall(SYS_open, a, r.flags, r.mode));
+	print(&r);
+
+	r.kind = "openat";
+	r.flags = O_RDONLY | O_DIRECTORY;
+	r.mode = 0;
+	rec_plain(&r, dir);
+	r.ret = dfd = result(syscall(SYS_openat, AT_FDCWD, dir, r.flags, 0));
+	print(&r);
+
+	r.dfd = dfd;
+	r.flags = O_RDWR | O_CREAT | O_EXCL;
+	r.mode = 0600;
+	rec_plain(&r, "b");
+	r.ret = result(syscall(SYS_openat, dfd, "b", r.flags, r.mode));
+	print(&r);
+	r.dfd = -100;
+
+	r.kind = "openat2";
+	r.flags = how.flags;
+	r.mode = 0;
+	rec_plain(&r, a);
+	r.ret = result(syscall(SYS_openat2, AT_FDCWD, a, &how, sizeof(how)));
+	print(&r);
+
+	r.kind = "creat";
+	r.flags = O_WRONLY | O_CREAT | O_TRUNC;
+	r.mode = 0640;
+	rec_plain(&r, c);
+	r.ret = result(syscall(SYS_creat, c, r.mode));
+	print(&r);
+
+	r.kind = "openat";
+	r.flags = O_RDONLY;
+	r.mode = 0;
+	rec_plain(&r, missing);
+	r.ret = result(syscall(SYS_openat, AT_FDCWD, missing, r.flags, 0));
+	print(&r);
+
+	/* A file only root may read, for EACCES once we are nobody. */
+	r.flags = O_WRONLY | O_CREAT | O_TRUNC;
+	r.mode = 0600;
+	rec_plain(&r, secret);
+	r.ret = result(syscall(SYS_openat, AT_FDCWD, secret, r.flags, r.mode));
+	print(&r);
+
+	/* 4000 bytes: reported whole; 5000: the first 4096, marked truncated */
+	long4000 = malloc(5001);
+	long5000 = malloc(5001);
+	cut = malloc(4097);
+	if (!long4000 || !long5000 || !cut)
+		die("malloc");
+	len = snprintf(long4000, 5001, "%s/", dir);
+	while (len < 3999) {
+		long4000[len] = (len + 1) % 8 == 0 ? '/' : 'x';
+		len++;
+	}
+	long4000[len++] = 'f';
+	long4000[len] = '\0';
+	memcpy(long5000, long4000, len);
+	while (len < 5000)
+		long5000[len++] = 'y';
+	long5000[len] = '\0';
+	memcpy(cut, long5000, 4096);
+	cut[4096] = '\0';
+
+	r.flags = O_RDONLY;
+	r.mode = 0;
+	rec_plain(&r, long4000);
+	r.ret = result(syscall(SYS_openat, AT_FDCWD, long4000, r.flags, 0));
+	print(&r);
+	rec_plain(&r, cut);
+	r.truncated = true;
+	r.ret = result(syscall(SYS_openat, AT_FDCWD, long5000, r.flags, 0));
+	print(&r);
+	r.truncated = false;
+
+	if (setgroups(0, NULL) || setresgid(65534, 65534, 65534) || setresuid(65534, 65534, 65534))
+		die("dropping to nobody");
+	rec_plain(&r, secret);
+	r.flags = O_RDONLY;
+	r.ret = result(syscall(SYS_openat, AT_FDCWD, secret, r.flags, 0));
+	print(&r);
+	(void)fd;
+}
+
+/* Each name, as CSV and JSON print it (the directory part is plain). */
+static const struct {
+	const char *raw, *csv, *json;
+} hostile[] = {
+	{ "new\nline", "new\nline", "new\\nline" },
+	{ "com,ma", "com,ma", "com,ma" },
+	{ "quo\"te", "quo\"\"te", "quo\\\"te" },
+	{ "tab\there", "tab\there", "tab\\there" },
+	{ "back\\slash", "back\\slash", "back\\\\slash" },
+	{ "bad\xff\xfeutf8", "bad\xff\xfeutf8", "bad\\udcff\\udcfeutf8" },
+	{ "caf\xc3\xa9", "caf\xc3\xa9", "caf\xc3\xa9" },
+	{ "cr\rbell\a", "cr\rbell\a", "cr\\rbell\\u0007" },
+	{ "\"},{\"pid\":1", "\"\"},{\"\"pid\"\":1", "\\\"},{\\\"pid\\\":1" },
+};
+
+static void do_hostile(void)
+{
+	struct rec r = { .tid = getpid(), .dfd = -100, .kind = "openat" };
+	size_t i;
+
+	for (i = 0; i < sizeof(hostile) / sizeof(hostile[0]); i++) {
+		char *path = path_in(hostile[i].raw);
+
+		r.flags = O_WRONLY | O_CREAT | O_TRUNC;
+		r.mode = 0644;
+		if (asprintf((char **)&r.csv_path, "%s/%s", dir, hostile[i].csv) < 0 ||
+		    asprintf((char **)&r.json_path, "%s/%s", dir, hostile[i].json) < 0)
+			die("asprintf");
+		r.ret = result(syscall(SYS_openat, AT_FDCWD, path, r.flags, r.mode));
+		print(&r);
+	}
+}
+
+static char *fifo;
+static struct rec writer_rec;
+
+static void *writer(void *arg)
+{
+	struct timespec ts = { 0, 100 * 1000 * 1000 };
+
+	nanosleep(&ts, NULL);
+	writer_rec.tid = gettid();
+	writer_rec.ret = result(syscall(SYS_openat, AT_FDCWD, fifo, writer_rec.flags, 0));
+	return arg;
+}
+
+static void do_slow(void)
+{
+	struct rec r = { .tid = getpid(), .dfd = -100, .kind = "openat" };
+	pthread_t t;
+
+	fifo = path_in("fifo");
+	if (mkfifo(fifo, 0600))
+		die("mkfifo");
+	writer_rec = (struct rec){ .dfd = -100, .kind = "openat", .flags = O_WRONLY | O_NONBLOCK };
+	rec_plain(&writer_rec, fifo);
+	if (pthread_create(&t, NULL, writer, NULL))
+		die("pthread_create");
+	r.flags = O_RDONLY;
+	rec_plain(&r, fifo);
+	r.ret = result(syscall(SYS_openat, AT_FDCWD, fifo, r.flags, 0));
+	pthread_join(t, NULL);
+	/* the two complete in either order; the test sorts */
+	print(&writer_rec);
+	print(&r);
+}
+
+static void do_burst(long n)
+{
+	char *f = path_in("f");
+	long i, fd;
+
+	for (i = 0; i < n; i++) {
+		fd = syscall(SYS_openat, AT_FDCWD, f, O_RDONLY | O_CREAT, 0644);
+		if (fd < 0)
+			die("burst open");
+		close(fd);
+	}
+	fprintf(csv, "%ld\n", n);
+}
+
+int main(int argc, char **argv)
+{
+	char line[16];
+
+	if (argc < 3) {
+		fputs("usage: open-helper basic|hostile|slow|burst N DIR [SELECT]\n", stderr);
+		return 99;
+	}
+	dir = argv[2 + !strcmp(argv[1], "burst")];
+	if (argc > 3 + !strcmp(argv[1], "burst"))
+		select_ = argv[3 + !strcmp(argv[1], "burst")];
+	if (strpbrk(dir, "\"\\,\n\t"))
+		die("DIR must be a plain path");
+	csv = fdopen(3, "w");
+	jsonl = fdopen(4, "w");
+	if (!csv || !jsonl)
+		die("fds 3 and 4 must be open");
+	prctl(PR_GET_NAME, comm);
+	umask(022);
+	/* held until the tracer is live */
+	if (!fgets(line, sizeof(line), stdin))
+		die("waiting for the go line");
+	if (!strcmp(argv[1], "basic"))
+		do_basic();
+	else if (!strcmp(argv[1], "hostile"))
+		do_hostile();
+	else if (!strcmp(argv[1], "slow"))
+		do_slow();
+	else if (!strcmp(argv[1], "burst"))
+		do_burst(atol(argv[2]));
+	else
+		die("unknown scenario");
+	return fclose(csv) || fclose(jsonl) ? 99 : 0;
+}

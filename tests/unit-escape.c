@@ -1,1 +1,78 @@
-int main(void) { return 0; }
+/* How untrusted bytes are written in CSV, JSON and text. */
+#include "config.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "escape.h"
+
+static int failures;
+
+static void check(void (*fn)(FILE *, const char *, size_t), const char *name,
+		  const char *in, size_t n, const char *want)
+{
+	char *buf = NULL;
+	size_t len = 0;
+	FILE *f = open_memstream(&buf, &len);
+
+	if (!f)
+		exit(99);
+	fn(f, in, n);
+	fclose(f);
+	if (len != strlen(want) || memcmp(buf, want, len)) {
+		failures++;
+		fprintf(stderr, "FAIL %s(%zu bytes): got [%.*s], want [%s]\n", name, n, (int)len, buf, want);
+	}
+	free(buf);
+}
+
+/* CSV fields are built in memory: room for every byte doubled and quotes */
+static void csv_string(FILE *f, const char *s, size_t n)
+{
+	char *buf = malloc(2 * n + 2), *end;
+
+	if (!buf)
+		exit(99);
+	end = ot_csv_quote(buf, s, n);
+	fwrite(buf, 1, end - buf, f);
+	free(buf);
+}
+
+#define CSV(in, want) check(csv_string, "csv", in, sizeof(in) - 1, want)
+#define JSON(in, want) check(ot_json_string, "json", in, sizeof(in) - 1, want)
+#define TEXT(in, want) check(ot_text_string, "text", in, sizeof(in) - 1, want)
+
+int main(void)
+{
+	CSV("/etc/passwd", "\"/etc/passwd\"");
+	CSV("", "\"\"");
+	CSV("a\"b", "\"a\"\"b\"");
+	CSV("\"\"", "\"\"\"\"\"\"");
+	CSV("a,b\nc\r\td", "\"a,b\nc\r\td\"");
+	CSV("\xff\xfe", "\"\xff\xfe\"");
+
+	JSON("/etc/passwd", "\"/etc/passwd\"");
+	JSON("a\"b\\c", "\"a\\\"b\\\\c\"");
+	JSON("\n\r\t\b\f", "\"\\n\\r\\t\\b\\f\"");
+	JSON("\x01\x1f\x7f", "\"\\u0001\\u001f\\u007f\"");
+	JSON("caf\xc3\xa9 \xe2\x82\xac \xf0\x9f\x98\x80", "\"caf\xc3\xa9 \xe2\x82\xac \xf0\x9f\x98\x80\"");
+	JSON("bad\xff", "\"bad\\udcff\"");
+	JSON("\xc3", "\"\\udcc3\"");			/* truncated sequence */
+	JSON("\xc0\x80", "\"\\udcc0\\udc80\"");		/* overlong NUL */
+	JSON("\xed\xa0\x80", "\"\\udced\\udca0\\udc80\"");	/* UTF-16 surrogate */
+	JSON("\xf4\x90\x80\x80", "\"\\udcf4\\udc90\\udc80\\udc80\"");	/* past U+10FFFF */
+	JSON("\xe2\x82", "\"\\udce2\\udc82\"");
+	JSON("}{\"pid\":1", "\"}{\\\"pid\\\":1\"");
+
+	TEXT("/etc/passwd", "/etc/passwd");
+	TEXT("a b\"c", "a b\"c");
+	TEXT("new\nline\ttab\rcr", "new\\nline\\ttab\\rcr");
+	TEXT("back\\slash", "back\\\\slash");
+	TEXT("bad\xff\x01", "bad\\xff\\x01");
+	TEXT("caf\xc3\xa9", "caf\xc3\xa9");
+
+	if (failures)
+		fprintf(stderr, "%d checks failed\n", failures);
+	return failures ? 1 : 0;
+}

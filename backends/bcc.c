@@ -37,6 +37,7 @@
 #include "templates/bcc/embedded.h"
 
 _Static_assert(OT_COMM_LEN == sizeof(((struct ot_plan *)0)->comm), "comm length");
+_Static_assert(OT_MAX_ARGS_LIMIT == OT_MAX_ARGS, "exec argument limits differ");
 
 /* How long user space sleeps between drains of the perf buffers. */
 #define POLL_MS 2
@@ -491,6 +492,24 @@ static int bcc_probe(char *why, size_t len)
 	return -1;
 }
 
+/* What the program cannot do, said before anything is compiled. */
+static int check_plan(const struct ot_plan *plan)
+{
+	if ((plan->events & OT_EVENTS_EXEC) && plan->max_args > OT_MAX_ARGS_LIMIT) {
+		ot_error_msg("bcc: --max-args %u: this backend reads at most %d arguments",
+			     plan->max_args, OT_MAX_ARGS_LIMIT);
+		return -1;
+	}
+	return 0;
+}
+
+/* A command in --new-cgroup is traced by its cgroup, not its pid tree. */
+static bool filters_pids(const struct ot_plan *plan)
+{
+	return plan->target == OT_TARGET_PID ||
+	       (plan->target == OT_TARGET_COMMAND && !plan->new_cgroup);
+}
+
 /* The flags formula as one C expression of integers. */
 static void print_flags_match(FILE *out, const struct ot_flags_dnf *dnf)
 {
@@ -509,7 +528,7 @@ static void print_flags_match(FILE *out, const struct ot_flags_dnf *dnf)
  * host are printed here; the plan's strings are left to fill_conf(). */
 static void print_text(FILE *out, const struct ot_plan *plan, const struct host *h)
 {
-	bool filter_pids = plan->target == OT_TARGET_PID || plan->target == OT_TARGET_COMMAND;
+	bool filter_pids = filters_pids(plan);
 	bool flags = plan->flags_expr && plan->flags.nclauses;
 	size_t i;
 
@@ -520,6 +539,7 @@ static void print_text(FILE *out, const struct ot_plan *plan, const struct host 
 	fprintf(out, "#define OT_TID %d\n", (int)plan->tid);
 	fprintf(out, "#define OT_FILTER_UID %d\n", plan->target == OT_TARGET_UID);
 	fprintf(out, "#define OT_UID %uU\n", plan->target == OT_TARGET_UID ? (unsigned)plan->uid : 0);
+	fprintf(out, "#define OT_FILTER_CGROUP %d\n", plan->cgroup || plan->new_cgroup);
 	fprintf(out, "#define OT_FILTER_COMM %d\n", plan->comm[0] != '\0');
 	fprintf(out, "#define OT_FILTER_FLAGS %d\n", flags);
 	if (flags)
@@ -538,17 +558,6 @@ static void print_text(FILE *out, const struct ot_plan *plan, const struct host 
 	fputs(ot_bcc_text_record, out);
 	fputc('\n', out);
 	fputs(ot_bcc_text_main, out);
-}
-
-/* What the program cannot do, said before anything is compiled. */
-static int check_plan(const struct ot_plan *plan)
-{
-	if ((plan->events & OT_EVENTS_EXEC) && plan->max_args > OT_MAX_ARGS_LIMIT) {
-		ot_error_msg("bcc: --max-args %u: this backend reads at most %d arguments",
-			     plan->max_args, OT_MAX_ARGS_LIMIT);
-		return -1;
-	}
-	return 0;
 }
 
 /* --emit prints exactly what run would compile on this host. */
@@ -1034,6 +1043,24 @@ static int fill_conf(int fd, const struct ot_plan *plan)
 	return 0;
 }
 
+static int fill_cgroup(int map, const struct ot_plan *plan)
+{
+	int zero = 0, fd, err;
+
+	if (!plan->cgroup)
+		return 0;
+	fd = open(plan->cgroup, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (fd < 0) {
+		ot_perror_msg("bcc: opening cgroup %s", plan->cgroup);
+		return -1;
+	}
+	err = bcc.update_elem(map, &zero, &fd, 0);
+	if (err)
+		ot_perror_msg("bcc: setting the cgroup filter to %s", plan->cgroup);
+	close(fd);
+	return err ? -1 : 0;
+}
+
 static bool process_alive(pid_t pid)
 {
 	char path[64], state = 0;
@@ -1371,7 +1398,7 @@ static int attach_kp(struct bcc_run *r, const char *func, const char *symbol, bo
 
 static int attach_all(struct bcc_run *r, const struct ot_plan *plan, const struct host *h)
 {
-	bool filter_pids = plan->target == OT_TARGET_PID || plan->target == OT_TARGET_COMMAND;
+	bool filter_pids = filters_pids(plan);
 	size_t i;
 
 	/* pid bookkeeping first, so no fork or exit of a target is missed
@@ -1501,7 +1528,7 @@ static const char *tracefs_ensure(void)
 
 static int bcc_run(const struct ot_plan *plan, struct ot_sink *sink)
 {
-	bool filter_pids = plan->target == OT_TARGET_PID || plan->target == OT_TARGET_COMMAND;
+	bool filter_pids = filters_pids(plan);
 	struct bcc_run *r;
 	struct run_ctx ctx = { .sink = sink };
 	uint64_t next_check = 0;
@@ -1542,7 +1569,8 @@ static int bcc_run(const struct ot_plan *plan, struct ot_sink *sink)
 		goto out;
 	maps = true;
 	if (fill_conf(image_map_fd(&r->im, "ot_conf"), plan) ||
-	    fill_pids(image_map_fd(&r->im, "ot_pids"), plan))
+	    (filter_pids && fill_pids(image_map_fd(&r->im, "ot_pids"), plan)) ||
+	    fill_cgroup(image_map_fd(&r->im, "ot_cgroups"), plan))
 		goto out;
 	if (open_buffers(r, &ctx, plan->buffer_size ? plan->buffer_size : DEFAULT_BUFFER))
 		goto out;

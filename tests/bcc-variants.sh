@@ -20,5 +20,10 @@ flags-rdonly --flags O_RDONLY|O_CREAT&~O_EXCL
 pid-comm-failed -p 1 -n sh -x
 uid-flags-latency -u 0 --flags O_CREAT -L 10
 everything -p 1 -f -t 7 -n ab -x --flags O_WRONLY&~O_APPEND -L 1
+cgroup --cgroup /
+new-cgroup --new-cgroup -- true
+exec --events exec
+exec-open-args --events open,exec --max-args 128 -p 1 -f -x
+exec-filters --events exec -u 0 -n sh -L 5 --max-args 1
 VARIANTS
 }

@@ -40,6 +40,11 @@ BPF_HASH(ot_stash, u32, struct ot_stash, 16384);
 BPF_PERCPU_ARRAY(ot_scratch, struct ot_bcc_record, 1);
 BPF_PERCPU_ARRAY(ot_counters, u64, OT_BCC_CNT_MAX);
 BPF_PERF_OUTPUT(ot_events);
+#if OT_FILTER_CGROUP
+/* --cgroup: the one cgroup v2 whose subtree is traced, by its directory's
+ * fd, from user space */
+BPF_CGROUP_ARRAY(ot_cgroups, 1);
+#endif
 #if !OT_HOST_TASK_READS
 /* The parent of each process created while tracing: user space asks /proc
  * about the others. */
@@ -105,6 +110,10 @@ static __always_inline bool ot_wanted(void)
 #endif
 #if OT_FILTER_UID
 	if ((u32)bpf_get_current_uid_gid() != OT_UID)
+		return false;
+#endif
+#if OT_FILTER_CGROUP
+	if (ot_cgroups.check_current_task(0) != 1)
 		return false;
 #endif
 #if OT_FILTER_COMM
@@ -236,16 +245,19 @@ static __always_inline int ot_exit(void *ctx, long ret)
 
 #if OT_EVENTS_EXEC
 /* exec: the path and the arguments are read at entry, while the caller's
- * memory still exists; the record waits here for the syscall's return. */
-BPF_F_TABLE("hash", u32, struct ot_bcc_record, ot_exec_stash, 1024, BPF_F_NO_PREALLOC);
+ * memory still exists; the record waits here for the syscall's return,
+ * by tgid: after an exec, the thread that made it has the tgid as its
+ * pid. comm is the caller's, from before the exec (execsnoop's PCOMM). */
+BPF_F_TABLE("hash", u32, struct ot_bcc_record, ot_exec_stash, 4096, BPF_F_NO_PREALLOC);
 
 static __always_inline int ot_exec_enter(u16 kind, int dfd, const char *path,
 					 const char *const *argv, u64 flags)
 {
-	u32 tid = (u32)bpf_get_current_pid_tgid(), off;
+	u32 tgid = bpf_get_current_pid_tgid() >> 32, off;
 	struct ot_bcc_record *e;
 	const char *arg;
 	int zero = 0, i;
+	char last;
 	long n;
 
 	if (!ot_wanted())
@@ -262,6 +274,7 @@ static __always_inline int ot_exec_enter(u16 kind, int dfd, const char *path,
 	e->kind = kind;
 	e->status = 0;
 	e->args_len = 0;
+	bpf_get_current_comm(e->comm, sizeof(e->comm));
 	ot_read_path(e, path);
 #pragma unroll
 	for (i = 0; i < OT_MAX_ARGS; i++) {
@@ -273,7 +286,7 @@ static __always_inline int ot_exec_enter(u16 kind, int dfd, const char *path,
 		 * verifier must see it bounded, and clang must not keep a
 		 * copy whose bounds the verifier cannot follow */
 		off = *(volatile u16 *)&e->args_len;
-		if (off >= OT_ARGS_MAX - OT_ARG_READ) {
+		if (off > OT_ARGS_MAX - OT_ARG_READ) {
 			e->status |= OT_BCC_ARGS_TRUNCATED;
 			goto done;
 		}
@@ -281,8 +294,10 @@ static __always_inline int ot_exec_enter(u16 kind, int dfd, const char *path,
 					    OT_ARG_READ, arg);
 		if (n <= 0)
 			goto done;
-		/* an argument of OT_ARG_READ - 1 bytes or more was cut */
-		if (n == OT_ARG_READ)
+		/* a full read is cut unless the string ended exactly there */
+		last = 0;
+		if (n == OT_ARG_READ &&
+		    !bpf_probe_read_user(&last, 1, arg + OT_ARG_READ - 1) && last)
 			e->status |= OT_BCC_ARGS_TRUNCATED;
 		e->args_len = off + n;
 	}
@@ -291,21 +306,20 @@ static __always_inline int ot_exec_enter(u16 kind, int dfd, const char *path,
 	if (arg)
 		e->status |= OT_BCC_ARGS_TRUNCATED;
 done:
-	if (ot_exec_stash.lookup(&tid))
-		ot_count(OT_BCC_CNT_UNMATCHED);
-	if (ot_exec_stash.update(&tid, e))
+	if (ot_exec_stash.update(&tgid, e))
 		ot_count(OT_BCC_CNT_LOST);
 	return 0;
 }
 
 static __always_inline int ot_exec_exit(void *ctx, long ret)
 {
-	u32 tid = (u32)bpf_get_current_pid_tgid();
+	u32 tgid = bpf_get_current_pid_tgid() >> 32;
 	struct ot_bcc_record *e;
+	char comm[OT_COMM_LEN];
 	u32 size;
 	u64 now;
 
-	e = ot_exec_stash.lookup(&tid);
+	e = ot_exec_stash.lookup(&tgid);
 	if (!e)
 		return 0;
 	now = bpf_ktime_get_ns();
@@ -317,13 +331,18 @@ static __always_inline int ot_exec_exit(void *ctx, long ret)
 	if (now - e->ts_ns < OT_MIN_LATENCY_NS)
 		goto out;
 #endif
+	/* ot_fill takes the comm of now, after the exec: keep the caller's */
+	__builtin_memcpy(comm, e->comm, sizeof(comm));
 	ot_fill(e, now, e->ts_ns, ret);
-	/* bounded for the verifier as in ot_exit; args_len < OT_ARGS_MAX */
+	__builtin_memcpy(e->comm, comm, sizeof(comm));
+	/* bounded for the verifier as in ot_exit; args_len <= OT_ARGS_MAX */
 	size = offsetof(struct ot_bcc_record, data) + OT_ARGS_OFF +
-	       (*(volatile u16 *)&e->args_len & (OT_ARGS_MAX - 1));
+	       (*(volatile u16 *)&e->args_len & (OT_ARGS_MAX * 2 - 1));
+	if (size > sizeof(*e))
+		goto out;
 	ot_events.perf_submit(ctx, e, size);
 out:
-	ot_exec_stash.delete(&tid);
+	ot_exec_stash.delete(&tgid);
 	return 0;
 }
 #endif

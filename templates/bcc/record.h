@@ -11,14 +11,14 @@
 #define OT_PATH_READ (OT_PATH_MAX + 1)
 /* exec: the arguments, each with its NUL, start at OT_ARGS_OFF in data,
  * a fixed place the verifier can bound (execs are rare: the unused path
- * bytes before it cost little); one argument is read up to OT_ARG_READ
- * bytes, at an offset below OT_ARGS_MAX, so the area has OT_ARG_READ
- * bytes of slack for the verifier's view of the last read */
+ * bytes before it cost little). One argument is read up to OT_ARG_READ
+ * bytes, at an offset of at most OT_ARGS_MAX - OT_ARG_READ; the area has
+ * OT_ARG_READ bytes of slack for the verifier's view of the last read.
+ * The limits are libbpf's (bpf/opentrace.h). */
 #define OT_ARGS_OFF OT_PATH_READ
-#define OT_ARGS_MAX 4096
+#define OT_ARGS_MAX 8192
 #define OT_ARG_READ 256
-/* exec: the most arguments a program reads (--max-args) */
-#define OT_MAX_ARGS_LIMIT 64
+#define OT_MAX_ARGS_LIMIT 128
 
 enum ot_bcc_kind {
 	OT_BCC_OPEN,

@@ -6,6 +6,7 @@
 #define OT_TID 0
 #define OT_FILTER_UID 0
 #define OT_UID 0U
+#define OT_FILTER_CGROUP 0
 #define OT_FILTER_COMM 1
 #define OT_FILTER_FLAGS 0
 #define OT_FAILED_ONLY 0

@@ -495,6 +495,7 @@ static int bcc_probe(char *why, size_t len)
 /* What the program cannot do, said before anything is compiled. */
 static int check_plan(const struct ot_plan *plan)
 {
+
 	if ((plan->events & OT_EVENTS_EXEC) && plan->max_args > OT_MAX_ARGS_LIMIT) {
 		ot_error_msg("bcc: --max-args %u: this backend reads at most %d arguments",
 			     plan->max_args, OT_MAX_ARGS_LIMIT);
@@ -1580,6 +1581,14 @@ static int bcc_run(const struct ot_plan *plan, struct ot_sink *sink)
 		rc = 0;
 		goto out;
 	}
+	/* libbpf reads io_uring open requests from io_uring's private
+	 * structures; the BCC program has no layout for them: say so rather
+	 * than leave them out silently. */
+	if ((plan->events & OT_EVENTS_OPEN) &&
+	    tracepoint_exists(h.tracefs ? h.tracefs : tracefs_dirs[0], "io_uring",
+			      "io_uring_submit_req"))
+		ot_error_msg("bcc: io_uring opens are not traced by this backend (-B libbpf "
+			     "traces them)");
 	if (ot_sink_ready(sink))
 		goto out;
 
@@ -1621,6 +1630,9 @@ out:
 	return rc;
 }
 
+/* No OT_CAP_FULL_PATH: the walk from a file to its absolute path follows
+ * dentries and the fd table, kernel structures whose layout only headers
+ * of the running kernel give; the front-end says -F is not honoured. */
 const struct ot_backend ot_backend_bcc = {
 	.name = "bcc",
 	.description = "C text compiled at run time by libbcc (kernel headers; tracepoints or kprobes)",

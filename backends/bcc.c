@@ -1630,9 +1630,10 @@ out:
 	return rc;
 }
 
-/* No OT_CAP_FULL_PATH: the walk from a file to its absolute path follows
- * dentries and the fd table, kernel structures whose layout only headers
- * of the running kernel give; the front-end says -F is not honoured. */
+/* No OT_CAP_FULL_PATH: the walk from a file to its absolute path crosses
+ * mounts through struct mount, which is private to fs/ and in no headers
+ * package, so BCC cannot compile it even against the running kernel's
+ * headers; the front-end says -F is not honoured. */
 const struct ot_backend ot_backend_bcc = {
 	.name = "bcc",
 	.description = "C text compiled at run time by libbcc (kernel headers; tracepoints or kprobes)",

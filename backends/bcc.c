@@ -45,9 +45,12 @@ _Static_assert(OT_MAX_ARGS_LIMIT == OT_MAX_ARGS, "exec argument limits differ");
 #define LIVENESS_NS (20 * 1000 * 1000)
 /* Total perf buffer bytes over all CPUs, as the libbpf ring's default. */
 #define DEFAULT_BUFFER (4u << 20)
-/* A reader is woken once per this many records, not per record: user
- * space drains on a short timer anyway, and wakeups are what costs. */
-#define WAKEUP_EVENTS 64
+/* User space drains on a short timer; a reader is woken early only when
+ * about a quarter of its buffer is pending, counted in records of this
+ * many bytes (a path of a hundred bytes or so), as libbpf's ring wakes at
+ * a quarter. Waking every few records cost a wakeup, a drain and an
+ * output flush each: twice libbpf's user-space CPU, and loss. */
+#define WAKEUP_RECORD_BYTES 256
 /* The user-space ppid cache: entries, and how long one is trusted. */
 #define PPID_SLOTS 1024
 #define PPID_TTL_NS (200 * 1000 * 1000)
@@ -1453,7 +1456,7 @@ static int open_buffers(struct bcc_run *r, struct run_ctx *ctx, size_t total)
 	static bool online[MAX_CPUS];
 	int map = image_map_fd(&r->im, "ot_events");
 	long page = sysconf(_SC_PAGESIZE);
-	int ncpu = online_cpus(online, MAX_CPUS), cpu, pages = 1;
+	int ncpu = online_cpus(online, MAX_CPUS), cpu, pages = 1, wakeup;
 
 	if (ncpu <= 0) {
 		ot_error_msg("bcc: cannot read the online CPUs from /sys/devices/system/cpu/online");
@@ -1464,9 +1467,12 @@ static int open_buffers(struct bcc_run *r, struct run_ctx *ctx, size_t total)
 		pages *= 2;
 	if (pages < 8)
 		pages = 8;
+	wakeup = (size_t)pages * page / 4 / WAKEUP_RECORD_BYTES;
+	if (wakeup < 1)
+		wakeup = 1;
 	for (cpu = 0; cpu < MAX_CPUS; cpu++) {
 		struct bcc_perf_buffer_opts opts = { .pid = -1, .cpu = cpu,
-						     .wakeup_events = WAKEUP_EVENTS };
+						     .wakeup_events = wakeup };
 		struct perf_reader *reader;
 		int fd;
 

@@ -8,6 +8,9 @@
 #ifdef HAVE_BACKEND_LIBBPF
 extern const struct ot_backend ot_backend_libbpf;
 #endif
+#ifdef HAVE_BACKEND_BCC
+extern const struct ot_backend ot_backend_bcc;
+#endif
 #ifdef HAVE_BACKEND_STAP
 extern const struct ot_backend ot_backend_stap;
 #endif
@@ -25,7 +28,12 @@ static const struct {
 	{ "libbpf", NULL, "not built: configure found no libbpf, libelf, clang or bpftool "
 			  "(run ./setup, then ./configure)" },
 #endif
-	{ "bcc", NULL, "not built yet: the BCC backend is not part of this version" },
+#ifdef HAVE_BACKEND_BCC
+	{ "bcc", &ot_backend_bcc, NULL },
+#else
+	{ "bcc", NULL, "not built: configure found no libbcc (install libbpfcc-dev, then "
+		       "./configure)" },
+#endif
 #ifdef HAVE_BACKEND_STAP
 	{ "stap", &ot_backend_stap, NULL },
 #else

@@ -15,7 +15,8 @@
 #     of a second run; a filtered module traces every process of uid 0
 #     until opentrace is interrupted; and opentrace -S runs stap itself, on
 #     a stap cache the host warmed (so the guest runs passes 1-3 and 5, and
-#     never a compiler under TCG).
+#     never a compiler under TCG); then -B bcc, on the syscall tracepoints
+#     and forced onto kprobes (OPENTRACE_BCC_KPROBES=1).
 #  4. On the host: the events of each run against what the workload says
 #     it did, the raw capture through opentrace --replay.
 #
@@ -186,6 +187,23 @@ HOME=$STAPHOME "$OT" -S --events open,exec --format csv \
 	-- "$S/lab-opens" "$S/files4" "$S/expected4.txt" > run4.out 2> run4.err
 echo $? > run4.rc
 echo "job: run 4 (opentrace -S, stap in the guest) took $(($(date +%s) - t)) s"
+
+# -B bcc on the same kernel: the syscall tracepoints, then kprobes. Its
+# compiled programs are kept in the persistent share, so only a first lab
+# compiles under TCG (about 50 s each).
+mkdir -p files5 files6 "$STAPHOME/bcc-cache"
+export OPENTRACE_BCC_CACHE="$STAPHOME/bcc-cache"
+t=$(date +%s)
+"$OT" -B bcc --format csv --fields kind,flags,return,truncated,filename,comm \
+	-o "$S/run5.csv" -- "$S/lab-opens" "$S/files5" "$S/expected5.txt" > run5.out 2> run5.err
+echo $? > run5.rc
+echo "job: run 5 (-B bcc, tracepoints) took $(($(date +%s) - t)) s"
+t=$(date +%s)
+OPENTRACE_BCC_KPROBES=1 "$OT" -B bcc --format csv \
+	--fields kind,flags,return,truncated,filename,comm \
+	-o "$S/run6.csv" -- "$S/lab-opens" "$S/files6" "$S/expected6.txt" > run6.out 2> run6.err
+echo $? > run6.rc
+echo "job: run 6 (-B bcc, kprobes) took $(($(date +%s) - t)) s"
 EOF
 
 # 4. boot; the console is the guest's log
@@ -220,6 +238,8 @@ check "run 1, opentrace --staprun -- CMD" run1.rc
 check "run 2, staprun -c" run2.rc
 check "run 3, opentrace --staprun, interrupted" run3.rc
 check "run 4, opentrace -S" run4.rc
+check "run 5, -B bcc on tracepoints" run5.rc
+check "run 6, -B bcc on kprobes" run6.rc
 python3 "$VM/compare.py" "$SHARE/expected1.txt" "$SHARE/run1.csv" || fail=1
 "$OPENTRACE" --replay "$SHARE/raw2.txt" --format csv \
 	--fields kind,flags,return,truncated,filename,comm -o "$W/replay2.csv" 2> "$W/replay2.err" ||
@@ -235,7 +255,9 @@ if ! grep -av '^kind' "$SHARE/run1.csv" | sed "s,$SHARE/expected1.txt,EXPECTED,"
 fi
 python3 "$VM/compare.py" "$SHARE/expected3.txt" "$SHARE/run3.csv" failed-rdonly-creat || fail=1
 python3 "$VM/compare.py" "$SHARE/expected4.txt" "$SHARE/run4.csv" || fail=1
-# ...and its one exec: the held command becoming the workload
+python3 "$VM/compare.py" "$SHARE/expected5.txt" "$SHARE/run5.csv" || fail=1
+python3 "$VM/compare.py" "$SHARE/expected6.txt" "$SHARE/run6.csv" || fail=1
+# ...and run 4's one exec: the held command becoming the workload
 python3 - "$SHARE" << 'EOF' || fail=1
 import csv, io, json, sys
 s = sys.argv[1]
@@ -251,5 +273,5 @@ EOF
 grep -h 'events,' "$SHARE"/run*.err | sed 's/^/  /'
 
 [ $fail = 0 ] || die "the stap backend does not match the workload on $REL"
-say "PASS: stap backend on $REL: --build-module, --staprun, staprun + --replay, filters, -S"
+say "PASS: on $REL: stap (--build-module, --staprun, staprun + --replay, filters, -S) and bcc (tracepoints, kprobes)"
 exit 0

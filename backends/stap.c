@@ -1302,7 +1302,9 @@ static void child_report(struct child *ch, const char *what)
 			     "(stap --sign-module)");
 	if (has(ch->errbuf, ch->errlen, "insert module") ||
 	    has(ch->errbuf, ch->errlen, "init_module"))
-		ot_error_msg("the kernel refused the module; 'opentrace --list-backends' says why");
+		ot_error_msg("the kernel refused the module; 'opentrace --list-backends' says why%s",
+			     has(ch->errbuf, ch->errlen, "ot_cmd") ?
+			     " (and a module built without -- CMD takes no command)" : "");
 }
 
 /* Runs the child to its end, handing its records to the sink. */

@@ -1148,19 +1148,36 @@ static int child_start(struct child *ch, char **argv, const char *dir, const cha
 	return 0;
 }
 
+/* Keeps the start of stap's diagnostics (what failed first) and their
+ * latest part (the loss counts come last), dropping the middle of a long
+ * run's warnings. */
+static void err_append(struct child *ch, const char *s, size_t n)
+{
+	size_t half = ERR_KEEP / 2, drop;
+
+	if (n > half) {
+		s += n - half;
+		n = half;
+	}
+	if (ch->errlen + n > ERR_KEEP) {
+		drop = ch->errlen + n - ERR_KEEP;
+		memmove(ch->errbuf + half, ch->errbuf + half + drop, ch->errlen - half - drop);
+		ch->errlen -= drop;
+	}
+	memcpy(ch->errbuf + ch->errlen, s, n);
+	ch->errlen += n;
+}
+
 static int child_read_err(struct child *ch)
 {
 	char tmp[4096];
 	ssize_t n = read(ch->err, tmp, sizeof(tmp));
-	size_t keep;
 
 	if (n < 0)
 		return errno == EINTR ? 1 : -1;
 	if (n == 0)
 		return 0;
-	keep = ch->errlen + n > ERR_KEEP ? ERR_KEEP - ch->errlen : (size_t)n;
-	memcpy(ch->errbuf + ch->errlen, tmp, keep);
-	ch->errlen += keep;
+	err_append(ch, tmp, n);
 	return 1;
 }
 

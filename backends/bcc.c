@@ -1167,6 +1167,7 @@ struct batch_rec {
 struct run_ctx {
 	struct ot_sink *sink;
 	bool task_reads;
+	uint64_t perf_lost;	/* the perf buffers' lost-sample reports */
 	char *buf;
 	size_t len, cap;
 	struct batch_rec *recs;
@@ -1271,7 +1272,7 @@ static void on_lost(void *cookie, uint64_t lost)
 {
 	struct run_ctx *rc = cookie;
 
-	ot_sink_loss(rc->sink, lost, 0);
+	rc->perf_lost += lost;
 }
 
 /* Online CPUs from sysfs ("0-3,8-11"), as a bitmap up to max. */
@@ -1493,7 +1494,7 @@ static int open_buffers(struct bcc_run *r, struct run_ctx *ctx, size_t total)
 	return 0;
 }
 
-static void read_counters(struct bcc_run *r, struct ot_sink *sink)
+static void read_counters(struct bcc_run *r, struct ot_sink *sink, uint64_t perf_lost)
 {
 	int fd = image_map_fd(&r->im, "ot_counters");
 	long ncpu = sysconf(_SC_NPROCESSORS_CONF);
@@ -1515,7 +1516,11 @@ static void read_counters(struct bcc_run *r, struct ot_sink *sink)
 			total[key] += vals[cpu];
 	}
 	free(vals);
-	ot_sink_loss(sink, total[OT_BCC_CNT_LOST], total[OT_BCC_CNT_UNMATCHED]);
+	/* Both count the same losses; the program's count also has those
+	 * the perf buffers had no later record to report. */
+	if (perf_lost < total[OT_BCC_CNT_PERF_LOST])
+		perf_lost = total[OT_BCC_CNT_PERF_LOST];
+	ot_sink_loss(sink, total[OT_BCC_CNT_LOST] + perf_lost, total[OT_BCC_CNT_UNMATCHED]);
 }
 
 /* BCC finds tracepoint formats through tracefs; mount it where it belongs
@@ -1623,7 +1628,7 @@ out:
 		ot_sink_tick(sink);
 	}
 	if (maps)
-		read_counters(r, sink);
+		read_counters(r, sink, ctx.perf_lost);
 	while (r->nreaders)
 		bcc.reader_free(r->readers[--r->nreaders]);
 	while (r->nprogs)

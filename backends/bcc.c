@@ -417,7 +417,17 @@ static void probe_host(struct host *h)
 	size_t i;
 
 	memset(h, 0, sizeof(*h));
+	h->task_reads = !find_headers(headers, sizeof(headers), why, sizeof(why)) &&
+			headers_match(headers);
 	h->tracefs = tracefs_mounted();
+	if (!h->tracefs) {
+		/* Only --emit gets here (run mounts tracefs first), typically
+		 * not as root: show the text of the common case, tracepoints,
+		 * rather than one with no probes at all. */
+		for (i = 0; i < SC_MAX; i++)
+			h->via[i] = VIA_TRACEPOINT;
+		return;
+	}
 	h->kprobes = dir_exists("/sys/bus/event_source/devices/kprobe");
 	if (!h->kprobes && h->tracefs) {
 		char path[64];
@@ -440,10 +450,8 @@ static void probe_host(struct host *h)
 	}
 	if (need_symbols && (h->kprobes || force))
 		find_symbols(h, want);
-	h->exit_group_dead = h->tracefs && tracepoint_has_field(h->tracefs, "sched",
-								"sched_process_exit", "group_dead");
-	h->task_reads = !find_headers(headers, sizeof(headers), why, sizeof(why)) &&
-			headers_match(headers);
+	h->exit_group_dead = tracepoint_has_field(h->tracefs, "sched", "sched_process_exit",
+						  "group_dead");
 }
 
 /* The effective capability set, from /proc/self/status. */
@@ -553,7 +561,11 @@ static void print_text(FILE *out, const struct ot_plan *plan, const struct host 
 	fprintf(out, "#define OT_EVENTS_OPEN %d\n", !!(plan->events & OT_EVENTS_OPEN));
 	fprintf(out, "#define OT_EVENTS_EXEC %d\n", !!(plan->events & OT_EVENTS_EXEC));
 	fprintf(out, "#define OT_MAX_ARGS %u\n", plan->max_args);
-	fprintf(out, "\n/* The host, as probed: 1 tracepoint, 2 kprobe, 0 absent. */\n");
+	if (h->tracefs)
+		fprintf(out, "\n/* The host, as probed: 1 tracepoint, 2 kprobe, 0 absent. */\n");
+	else
+		fprintf(out, "\n/* The host could not be probed (tracefs is not readable here): "
+			"tracepoints assumed. */\n");
 	for (i = 0; i < SC_MAX; i++)
 		fprintf(out, "#define %s %d\n", syscalls[i].define, (int)h->via[i]);
 	fprintf(out, "#define OT_HOST_SYSCALL_WRAPPER %d\n", h->syscall_wrapper);

@@ -13,6 +13,7 @@
  * then the embedded templates. Strings (the -n comm) go through a map. */
 #include "config.h"
 
+#include <dirent.h>
 #include <dlfcn.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -25,6 +26,7 @@
 #include <sys/mount.h>
 #include <sys/stat.h>
 #include <sys/utsname.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <bcc/bcc_common.h>
@@ -616,6 +618,8 @@ struct image {
 };
 
 #define IMAGE_MAGIC "OTBCC1\n"
+/* Cached programs kept, the last used. */
+#define CACHE_MAX 64
 #define IMAGE_MAX (64u << 20)
 
 static void image_free(struct image *im)
@@ -938,12 +942,71 @@ static int cache_load(struct image *im, const char *key, size_t key_len)
 	if (!buf || read(fd, buf, st.st_size) != st.st_size)
 		goto out;
 	rc = image_read(im, buf, st.st_size, key, key_len);
+	/* the time of last use, which pruning goes by */
+	if (!rc)
+		futimens(fd, NULL);
 out:
 	free(buf);
 	if (fd >= 0)
 		close(fd);
 	close(dfd);
 	return rc;
+}
+
+struct cache_entry {
+	char name[32];
+	struct timespec used;
+};
+
+static int by_use(const void *a, const void *b)
+{
+	const struct cache_entry *x = a, *y = b;
+
+	if (x->used.tv_sec != y->used.tv_sec)
+		return x->used.tv_sec < y->used.tv_sec ? -1 : 1;
+	return (x->used.tv_nsec > y->used.tv_nsec) - (x->used.tv_nsec < y->used.tv_nsec);
+}
+
+/* One file per plan and host: keep the CACHE_MAX used last. */
+static void cache_prune(int dfd)
+{
+	struct cache_entry *e = NULL;
+	size_t n = 0, cap = 0, i;
+	struct dirent *d;
+	DIR *dir;
+	int fd = dup(dfd);
+
+	if (fd < 0)
+		return;
+	dir = fdopendir(fd);
+	if (!dir) {
+		close(fd);
+		return;
+	}
+	while ((d = readdir(dir))) {
+		size_t len = strlen(d->d_name);
+		struct stat st;
+
+		if (len < 5 || len >= sizeof(e->name) || strcmp(d->d_name + len - 4, ".bpf") ||
+		    fstatat(dfd, d->d_name, &st, AT_SYMLINK_NOFOLLOW))
+			continue;
+		if (n == cap) {
+			struct cache_entry *p = realloc(e, (cap = cap ? 2 * cap : 64) * sizeof(*e));
+
+			if (!p)
+				break;
+			e = p;
+		}
+		snprintf(e[n].name, sizeof(e[n].name), "%s", d->d_name);
+		e[n++].used = st.st_mtim;
+	}
+	closedir(dir);
+	if (n > CACHE_MAX) {
+		qsort(e, n, sizeof(*e), by_use);
+		for (i = 0; i < n - CACHE_MAX; i++)
+			unlinkat(dfd, e[i].name, 0);
+	}
+	free(e);
 }
 
 /* Best effort: a cache that cannot be written only costs the next run
@@ -973,6 +1036,7 @@ static void cache_store(const struct image *im, const char *key, size_t key_len)
 	image_write(f, im, key, key_len);
 	if (fclose(f) || renameat(dfd, tmp, dfd, name))
 		unlinkat(dfd, tmp, 0);
+	cache_prune(dfd);
 	close(dfd);
 }
 

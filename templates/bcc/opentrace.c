@@ -4,8 +4,9 @@
  *
  * The #define lines above come from backends/bcc.c: the plan's filters as
  * validated integers (OT_*), and what probing this host found (OT_HOST_*).
- * Every string of the command line reaches the program through the
- * ot_conf map, never through this text. As in the libbpf program, every
+ * Every string of the command line reaches the program through maps (the
+ * -n comm in ot_conf, the --cgroup directory as an fd in ot_cgroups),
+ * never through this text. As in the libbpf program, every
  * filter is decided at syscall entry; the exit of an untracked task costs
  * one failed hash lookup. */
 #include <uapi/linux/ptrace.h>

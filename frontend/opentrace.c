@@ -42,6 +42,7 @@ static int replay(struct ot_plan *plan)
 {
 	const struct ot_backend *backend = ot_backend_for_emit(plan->backend);
 	struct ot_sink sink;
+	regex_t args_re;
 	int rc;
 
 	if (!backend)
@@ -53,12 +54,22 @@ static int replay(struct ot_plan *plan)
 	memset(&sink, 0, sizeof(sink));
 	install_signals();
 	sink.stop = &stop_signal;
+	/* the one filter that works on events in user space anyway */
+	if (plan->args_match) {
+		if (regcomp(&args_re, plan->args_match, REG_EXTENDED | REG_NOSUB))
+			return 1;
+		sink.args_re = &args_re;
+	}
 	sink.out = ot_output_open(&plan->out, 0);
-	if (!sink.out)
-		return 1;
-	rc = backend->replay(plan, &sink) ? 1 : 0;
-	if (ot_output_close(sink.out, &sink.stats) || sink.failed)
+	if (sink.out) {
+		rc = backend->replay(plan, &sink) ? 1 : 0;
+		if (ot_output_close(sink.out, &sink.stats) || sink.failed)
+			rc = 1;
+	} else {
 		rc = 1;
+	}
+	if (plan->args_match)
+		regfree(&args_re);
 	ot_plan_free(plan);
 	return rc;
 }

@@ -136,6 +136,15 @@ static void put_section(FILE *out, const char *name, unsigned arg, unsigned arg2
 	}
 }
 
+/* -F for a script or module that is not run here: say it once, as the
+ * frontend does for a run. */
+static void warn_full_path(const struct ot_plan *plan)
+{
+	if (plan->full_path)
+		ot_error_msg("-B stap cannot resolve full paths: its events carry the path as "
+			     "passed and no full_path");
+}
+
 /* What the plan asks that the tapset cannot do; 0 or -1 with a message. */
 static int unsupported(const struct ot_plan *plan)
 {
@@ -303,6 +312,7 @@ static int stap_emit(const struct ot_plan *plan, FILE *out)
 
 	if (unsupported(plan))
 		return 1;
+	warn_full_path(plan);
 	text = script_text(plan, &a, &len);
 
 	/* How to run it, as a comment: every argument in a form that cannot
@@ -1460,6 +1470,7 @@ static int stap_build(const struct ot_plan *plan)
 		ot_error_msg_and_die("out of memory");
 	if (unsupported(plan))
 		goto out;
+	warn_full_path(plan);
 	dir = dirname(copy);
 	name = basename(copy2);
 	dot = strrchr(name, '.');

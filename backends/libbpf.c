@@ -101,6 +101,13 @@ static int libbpf_probe(char *why, size_t len)
 	uint64_t caps = effective_caps();
 	const char *tracefs;
 
+#if LIBBPF_MAJOR_VERSION < 1
+	/* This file is written for libbpf 1.x, where errors come back as NULL
+	 * and libbpf raises RLIMIT_MEMLOCK itself on kernels before 5.11
+	 * that charge BPF memory to it. libbpf 0.x does so in strict mode. */
+	libbpf_set_strict_mode(LIBBPF_STRICT_ALL);
+#endif
+
 	/* CAP_SYS_ADMIN (21), or CAP_BPF (39) with CAP_PERFMON (38) */
 	if (!(caps & (1ull << 21)) && (~caps & (3ull << 38))) {
 		snprintf(why, len, "needs root, or CAP_BPF and CAP_PERFMON (run it with sudo)");
@@ -118,6 +125,14 @@ static int libbpf_probe(char *why, size_t len)
 		return -1;
 	}
 	tracefs = tracefs_mounted();
+	/* tracefs is root's alone (mode 0700): with capabilities instead of
+	 * root, libbpf cannot look tracepoints up without this one too. */
+	if (!tracefs && access("/sys/kernel/tracing", F_OK) == 0 &&
+	    faccessat(AT_FDCWD, "/sys/kernel/tracing", X_OK, AT_EACCESS)) {
+		snprintf(why, len, "cannot search tracefs (/sys/kernel/tracing): needs root, or "
+			 "CAP_DAC_READ_SEARCH as well as CAP_BPF and CAP_PERFMON");
+		return -1;
+	}
 	if (!tracefs && !dir_exists("/sys/kernel/tracing")) {
 		snprintf(why, len, "tracefs is not mounted and /sys/kernel/tracing does not exist");
 		return -1;

@@ -1,5 +1,6 @@
 #include "config.h"
 
+#include <stdbool.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -60,9 +61,11 @@ char *ot_csv_quote(char *dst, const char *s, size_t n)
 static const char hexdigits[] = "0123456789abcdef";
 
 /* Shared walk: runs of bytes that need no escaping are written whole; the
- * caller's escape function handles the rest. */
+ * caller's escape function handles the rest. With c1, the C1 controls
+ * (U+0080 to U+009F, valid UTF-8) are escaped byte by byte too: some
+ * terminals obey them (U+009B is CSI), and a file name must not. */
 static void escaped(FILE *f, const char *s, size_t n,
-		    void (*esc)(FILE *, unsigned char, int))
+		    void (*esc)(FILE *, unsigned char, int), bool c1)
 {
 	const unsigned char *p = (const unsigned char *)s, *run = p;
 	const unsigned char *end = p + n;
@@ -75,6 +78,8 @@ static void escaped(FILE *f, const char *s, size_t n,
 			continue;
 		}
 		len = *p >= 0x80 ? ot_utf8_seq_len(p, end - p) : 0;
+		if (c1 && len == 2 && p[0] == 0xc2 && p[1] < 0xa0)
+			len = 0;
 		if (len) {
 			p += len;
 			continue;
@@ -125,11 +130,11 @@ static void text_esc(FILE *f, unsigned char c, int invalid)
 void ot_json_string(FILE *f, const char *s, size_t n)
 {
 	putc_unlocked('"', f);
-	escaped(f, s, n, json_esc);
+	escaped(f, s, n, json_esc, false);
 	putc_unlocked('"', f);
 }
 
 void ot_text_string(FILE *f, const char *s, size_t n)
 {
-	escaped(f, s, n, text_esc);
+	escaped(f, s, n, text_esc, true);
 }

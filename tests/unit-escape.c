@@ -71,6 +71,11 @@ int main(void)
 	TEXT("back\\slash", "back\\\\slash");
 	TEXT("bad\xff\x01", "bad\\xff\\x01");
 	TEXT("caf\xc3\xa9", "caf\xc3\xa9");
+	/* C1 controls, valid UTF-8 that some terminals obey: U+009B is CSI */
+	TEXT("\xc2\x9b" "2J", "\\xc2\\x9b2J");
+	TEXT("\xc2\x80\xc2\x9f\xc2\xa0", "\\xc2\\x80\\xc2\\x9f\xc2\xa0");
+	JSON("\xc2\x9b", "\"\xc2\x9b\"");
+	TEXT("\x7f", "\\x7f");
 
 	if (failures)
 		fprintf(stderr, "%d checks failed\n", failures);

@@ -414,10 +414,10 @@ void ot_options_parse(struct ot_plan *plan, int argc, char **argv)
 			break;
 		case 'h':
 			usage();
-			exit(0);
+			ot_exit(0);
 		case 'V':
 			printf("opentrace %s\n", PACKAGE_VERSION);
-			exit(0);
+			ot_exit(0);
 		case ':':
 			ot_error_msg_and_help("option '%s' needs an argument", clip(argv[optind - 1]));
 		default:

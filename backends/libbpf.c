@@ -7,6 +7,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <inttypes.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -174,7 +175,8 @@ static int libbpf_emit(const struct ot_plan *plan, FILE *out)
 	fprintf(out, "# opentrace %s, libbpf backend: bpf/opentrace.bpf.c (embedded skeleton)\n",
 		PACKAGE_VERSION);
 	fprintf(out, "# probes:%s%s tp_btf/sched_process_{fork,exit}\n",
-		plan->events & OT_EVENTS_OPEN ? " syscalls:sys_{enter,exit}_{open,openat,openat2,creat}" : "",
+		plan->events & OT_EVENTS_OPEN ? " syscalls:sys_{enter,exit}_{open,openat,openat2,creat}"
+			" io_uring:io_uring_{submit_req,complete} tp_btf/io_uring_req_failed" : "",
 		plan->events & OT_EVENTS_EXEC ? " syscalls:sys_{enter,exit}_{execve,execveat}" : "");
 	fprintf(out, "targ_filter_pids = %d\n", filters_pids(plan));
 	fprintf(out, "targ_follow = %d\n", plan->follow);
@@ -208,10 +210,15 @@ static int libbpf_emit(const struct ot_plan *plan, FILE *out)
 		fprintf(out, "cgroups[0] = { %s }\n", plan->cgroup);
 	fprintf(out, "targ_max_args = %u\n", plan->max_args);
 	fprintf(out, "targ_failed_only = %d\n", plan->failed_only);
+	fprintf(out, "targ_full_path = %d\n", plan->full_path);
 	fprintf(out, "targ_min_latency_ns = %" PRIu64 "\n", plan->min_latency_ns);
 	fprintf(out, "events.max_entries = %zu\n", plan->buffer_size ? plan->buffer_size : DEFAULT_RING);
 	return 0;
 }
+
+/* -F: whether an absolute path stands as its own full path when nothing
+ * was walked */
+static bool plan_full_path;
 
 static int print_libbpf(enum libbpf_print_level level, const char *fmt, va_list ap)
 {
@@ -220,8 +227,51 @@ static int print_libbpf(enum libbpf_print_level level, const char *fmt, va_list 
 	return vfprintf(stderr, fmt, ap);
 }
 
+/* Joins the components the walk wrote leaf first into "/a/b/c"; for a
+ * walk of the base directory, appends the path as passed. */
+static size_t join_full_path(const struct ot_raw_event *r, char *out, size_t cap)
+{
+	const char *comps = r->path + r->path_len + r->args_len;
+	const char *end = comps + r->full_len, *p = end;
+	size_t len = 0;
+
+	/* a walk that stopped short has no root: say so in the path itself */
+	if ((r->raw_flags & OT_RAW_FULL_TRUNCATED) && cap >= 3) {
+		memcpy(out, "...", 3);
+		len = 3;
+	}
+
+	/* components are NUL-terminated: walk back from the last NUL */
+	while (p > comps) {
+		const char *start = p - 1;
+
+		while (start > comps && start[-1] != '\0')
+			start--;
+		if (len + 1 + (size_t)(p - 1 - start) > cap)
+			break;
+		out[len++] = '/';
+		memcpy(out + len, start, p - 1 - start);
+		len += p - 1 - start;
+		p = start;
+	}
+	if (len == 0 && cap)
+		out[len++] = '/';	/* the root itself */
+	if ((r->raw_flags & OT_RAW_FULL_BASE) && r->path_len) {
+		if (len > 1 && len < cap)
+			out[len++] = '/';
+		else if (len == 1)
+			len = 1;
+		if (len + r->path_len <= cap) {
+			memcpy(out + len, r->path, r->path_len);
+			len += r->path_len;
+		}
+	}
+	return len;
+}
+
 static int on_record(void *ctx, void *data, size_t size)
 {
+	static char full[OT_FULL_MAX + OT_PATH_MAX + 2];
 	const struct ot_raw_event *r = data;
 	struct ot_event ev;
 
@@ -246,10 +296,30 @@ static int on_record(void *ctx, void *data, size_t size)
 	case OT_RAW_CREAT: ev.kind = OT_KIND_CREAT; break;
 	case OT_RAW_EXECVE: ev.kind = OT_KIND_EXECVE; break;
 	case OT_RAW_EXECVEAT: ev.kind = OT_KIND_EXECVEAT; break;
+	case OT_RAW_URING_OPENAT: ev.kind = OT_KIND_URING_OPENAT; break;
+	case OT_RAW_URING_OPENAT2: ev.kind = OT_KIND_URING_OPENAT2; break;
 	default: return 0;
 	}
-	if (size < sizeof(*r) + r->path_len + r->args_len)
+	/* a direct open names its slot, or asks for one and gets it back */
+	if (r->file_slot) {
+		ev.fixed_file = true;
+		ev.slot = r->file_slot == OT_IORING_FILE_INDEX_ALLOC ? (uint32_t)r->ret
+								      : r->file_slot - 1;
+	}
+	if (size < sizeof(*r) + r->path_len + r->args_len + r->full_len)
 		return 0;
+	if (r->raw_flags & OT_RAW_FULL) {
+		ev.full_path = full;
+		ev.full_path_len = join_full_path(r, full, sizeof(full));
+	} else if (plan_full_path && !(r->raw_flags & OT_RAW_UNREADABLE) && r->path_len &&
+		   r->path[0] == '/') {
+		/* nothing walked (a failed open, a fixed-file slot): an absolute
+		 * path is its own would-be path */
+		ev.full_path = r->path;
+		ev.full_path_len = r->path_len;
+	}
+	if (r->raw_flags & OT_RAW_FULL_TRUNCATED)
+		ev.status |= OT_EV_FULL_TRUNCATED;
 	if (r->raw_flags & OT_RAW_ARGS_TRUNCATED)
 		ev.status |= OT_EV_ARGS_TRUNCATED;
 	ev.args = r->path + r->path_len;
@@ -285,6 +355,7 @@ static void set_rodata(struct opentrace_bpf *skel, const struct ot_plan *plan, s
 		skel->rodata->targ_clause_value[i] = plan->flags.clause[i].value;
 	}
 	skel->rodata->targ_failed_only = plan->failed_only;
+	skel->rodata->targ_full_path = plan->full_path;
 	skel->rodata->targ_min_latency_ns = plan->min_latency_ns;
 	/* wake user space early when a quarter of the ring is pending */
 	skel->rodata->targ_wakeup_bytes = ring / 4;
@@ -311,8 +382,22 @@ static void skip_unneeded(struct opentrace_bpf *skel, const struct ot_plan *plan
 #undef PROG
 	};
 	char enter[64], exit_[64];
+	bool uring = plan->events & OT_EVENTS_OPEN;
 	size_t i;
 
+	if (uring && !(tracepoint_exists(tracefs, "io_uring", "io_uring_submit_req") &&
+		       tracepoint_exists(tracefs, "io_uring", "io_uring_complete") &&
+		       tracepoint_exists(tracefs, "io_uring", "io_uring_req_failed"))) {
+		ot_error_msg("io_uring opens are not traced on this kernel: it lacks the "
+			     "io_uring_submit_req, io_uring_complete or io_uring_req_failed "
+			     "tracepoint (Linux 6.4 or later has them)");
+		uring = false;
+	}
+	if (!uring) {
+		bpf_program__set_autoload(skel->progs.ot_uring_submit, false);
+		bpf_program__set_autoload(skel->progs.ot_uring_failed, false);
+		bpf_program__set_autoload(skel->progs.ot_uring_complete, false);
+	}
 	for (i = 0; i < sizeof(syscalls) / sizeof(syscalls[0]); i++) {
 		snprintf(enter, sizeof(enter), "sys_enter_%s", syscalls[i].event);
 		snprintf(exit_, sizeof(exit_), "sys_exit_%s", syscalls[i].event);
@@ -430,6 +515,36 @@ static void read_counters(struct opentrace_bpf *skel, struct ot_sink *sink)
 	ot_sink_loss(sink, total[OT_CNT_LOST], total[OT_CNT_UNMATCHED]);
 }
 
+static void *destroy_link(void *link)
+{
+	bpf_link__destroy(link);
+	return NULL;
+}
+
+/* Detaching a tracepoint waits for RCU grace periods, about 50 ms each
+ * here; links destroyed one by one made every run end half a second late.
+ * Destroyed together, the waits overlap. */
+static void detach_all(struct opentrace_bpf *skel)
+{
+	const struct bpf_object_skeleton *s = skel->skeleton;
+	pthread_t threads[64];
+	int i, n = 0;
+
+	for (i = 0; i < s->prog_cnt; i++) {
+		struct bpf_link **link = s->progs[i].link;
+
+		if (!*link)
+			continue;
+		if (n < 64 && !pthread_create(&threads[n], NULL, destroy_link, *link))
+			n++;
+		else
+			bpf_link__destroy(*link);
+		*link = NULL;
+	}
+	while (n--)
+		pthread_join(threads[n], NULL);
+}
+
 static int libbpf_run(const struct ot_plan *plan, struct ot_sink *sink)
 {
 	size_t ring = plan->buffer_size ? plan->buffer_size : DEFAULT_RING;
@@ -441,6 +556,7 @@ static int libbpf_run(const struct ot_plan *plan, struct ot_sink *sink)
 	int err, rc = -1;
 
 	libbpf_set_print(print_libbpf);
+	plan_full_path = plan->full_path;
 	tracefs = tracefs_ensure();
 	if (!tracefs)
 		return -1;
@@ -453,6 +569,12 @@ static int libbpf_run(const struct ot_plan *plan, struct ot_sink *sink)
 	skip_unneeded(skel, plan, tracefs);
 	if (bpf_map__set_max_entries(skel->maps.events, ring)) {
 		ot_error_msg("libbpf: cannot size the ring buffer to %zu bytes", ring);
+		goto out;
+	}
+	if ((plan->full_path || (plan->events & OT_EVENTS_EXEC)) &&
+	    libbpf_probe_bpf_helper(BPF_PROG_TYPE_TRACEPOINT, BPF_FUNC_loop, NULL) <= 0) {
+		ot_error_msg("%s needs the bpf_loop helper (Linux 5.17 or later); on this kernel "
+			     "use -B bcc for it", plan->full_path ? "-F" : "--events exec");
 		goto out;
 	}
 	err = opentrace_bpf__load(skel);
@@ -499,7 +621,7 @@ static int libbpf_run(const struct ot_plan *plan, struct ot_sink *sink)
 out:
 	/* Detach first so nothing new arrives, then drain what is buffered. */
 	if (skel)
-		opentrace_bpf__detach(skel);
+		detach_all(skel);
 	if (rb) {
 		ring_buffer__consume(rb);
 		ot_sink_tick(sink);
@@ -513,6 +635,7 @@ out:
 const struct ot_backend ot_backend_libbpf = {
 	.name = "libbpf",
 	.description = "CO-RE BPF program on the syscall tracepoints (Linux 5.11+ with BTF)",
+	.caps = OT_CAP_FULL_PATH,
 	.probe = libbpf_probe,
 	.emit = libbpf_emit,
 	.run = libbpf_run,

@@ -31,6 +31,7 @@ const volatile __u64 targ_clause_mask[OT_MAX_CLAUSES] = {};
 const volatile __u64 targ_clause_value[OT_MAX_CLAUSES] = {};
 const volatile bool targ_filter_cgroup = false;
 const volatile bool targ_failed_only = false;
+const volatile bool targ_full_path = false;
 const volatile __u32 targ_max_args = 20;
 const volatile __u64 targ_min_latency_ns = 0;
 const volatile __u64 targ_wakeup_bytes = 1 << 20;
@@ -75,7 +76,7 @@ struct {
 } events SEC(".maps");
 
 struct ot_scratch {
-	__u8 bytes[sizeof(struct ot_raw_event) + OT_PATH_READ];
+	__u8 bytes[sizeof(struct ot_raw_event) + OT_PATH_READ + OT_FULL_MAX];
 };
 
 struct {
@@ -98,6 +99,27 @@ static __always_inline void count(__u32 which)
 
 	if (c)
 		*c += 1;
+}
+
+/* Records the length of a path read with a *_str helper that returned n,
+ * marking one that did not fit or could not be read; returns it. */
+static __always_inline __u32 set_path_len(struct ot_raw_event *e, long n)
+{
+	__u32 len;
+
+	if (n <= 0) {
+		len = 0;
+		e->raw_flags |= OT_RAW_UNREADABLE;
+	} else if (n >= OT_PATH_READ) {
+		len = OT_PATH_MAX;
+		e->raw_flags |= OT_RAW_TRUNCATED;
+	} else {
+		len = n - 1;
+	}
+	if (len > OT_PATH_MAX)
+		len = OT_PATH_MAX;
+	e->path_len = len;
+	return len;
 }
 
 static __always_inline bool comm_matches(void)
@@ -208,13 +230,141 @@ static __always_inline void submit(void *rec, __u64 size)
 		count(OT_CNT_LOST);
 }
 
+/* --full-path. bpf_d_path is not offered to tracepoints, so the walk is
+ * done here: from a dentry up to the task's root, crossing mount points,
+ * writing each component name (leaf first, NUL after each) after the path.
+ * User space joins them in reverse. One step per bpf_loop() callback keeps
+ * the verifier's work to one pass over the step. */
+struct walk {
+	struct ot_raw_event *e;
+	struct vfsmount *vfsmnt;
+	struct mount *mnt;
+	struct dentry *dentry;
+	struct dentry *root_dentry;
+	struct vfsmount *root_mnt;
+	__u32 base;	/* where components start: after the path */
+	__u32 off;	/* bytes of components so far */
+	bool done;	/* reached a root */
+};
+
+static long walk_step(__u32 i, struct walk *w)
+{
+	struct ot_raw_event *e = w->e;
+	struct dentry *dentry = w->dentry, *parent;
+	struct vfsmount *vfsmnt = w->vfsmnt;
+	struct mount *mnt = w->mnt, *up;
+	__u32 base = w->base, off = w->off;
+	long n;
+
+	if (dentry == w->root_dentry && vfsmnt == w->root_mnt) {
+		w->done = true;
+		return 1;
+	}
+	if (dentry == BPF_CORE_READ(vfsmnt, mnt_root)) {
+		up = BPF_CORE_READ(mnt, mnt_parent);
+		if (up == mnt) {
+			w->done = true;	/* the root of the mount tree */
+			return 1;
+		}
+		w->dentry = BPF_CORE_READ(mnt, mnt_mountpoint);
+		w->mnt = up;
+		w->vfsmnt = (void *)up + bpf_core_field_offset(struct mount, mnt);
+		return 0;
+	}
+	if (!e || base > OT_PATH_MAX || off > OT_FULL_MAX - OT_NAME_READ)
+		return 1;
+	n = bpf_probe_read_kernel_str(e->path + base + off, OT_NAME_READ,
+				      BPF_CORE_READ(dentry, d_name.name));
+	if (n <= 0)
+		return 1;
+	w->off = off + n;
+	parent = BPF_CORE_READ(dentry, d_parent);
+	if (parent == dentry) {
+		w->done = true;	/* a detached tree's top */
+		return 1;
+	}
+	w->dentry = parent;
+	return 0;
+}
+
+static __always_inline __u32 walk_path(struct ot_raw_event *e, __u32 base,
+				       struct vfsmount *vfsmnt, struct dentry *dentry)
+{
+	struct task_struct *task = bpf_get_current_task_btf();
+	struct walk w = {
+		.e = e,
+		.vfsmnt = vfsmnt,
+		.mnt = (void *)vfsmnt - bpf_core_field_offset(struct mount, mnt),
+		.dentry = dentry,
+		.root_dentry = BPF_CORE_READ(task, fs, root.dentry),
+		.root_mnt = BPF_CORE_READ(task, fs, root.mnt),
+		.base = base,
+	};
+
+	bpf_loop(OT_WALK_MAX, walk_step, &w, 0);
+	if (!w.done)
+		e->raw_flags |= OT_RAW_FULL_TRUNCATED;
+	return w.off;
+}
+
+static __always_inline struct file *fd_file(int fd)
+{
+	struct task_struct *task = bpf_get_current_task_btf();
+	struct fdtable *fdt = BPF_CORE_READ(task, files, fdt);
+	struct file **fds = BPF_CORE_READ(fdt, fd);
+	struct file *f = NULL;
+
+	if (fd < 0 || fd >= BPF_CORE_READ(fdt, max_fds))
+		return NULL;
+	bpf_probe_read_kernel(&f, sizeof(f), &fds[fd]);
+	return f;
+}
+
+/* The opened file's own path when the open worked; otherwise, for a
+ * relative path, the directory it was relative to (the cwd or dfd's). An
+ * absolute path that failed is its own would-be path: nothing to walk. */
+static __always_inline __u32 full_path(struct ot_raw_event *e, long ret, int dfd,
+				       __u32 path_len)
+{
+	struct task_struct *task = bpf_get_current_task_btf();
+	struct vfsmount *mnt;
+	struct dentry *dentry;
+	struct file *f;
+
+	e->full_len = 0;
+	if (ret >= 0) {
+		f = fd_file(ret);
+		if (!f)
+			return 0;
+		mnt = BPF_CORE_READ(f, f_path.mnt);
+		dentry = BPF_CORE_READ(f, f_path.dentry);
+	} else if (path_len && e->path[0] == '/') {
+		return 0;
+	} else if (dfd == -100) {
+		mnt = BPF_CORE_READ(task, fs, pwd.mnt);
+		dentry = BPF_CORE_READ(task, fs, pwd.dentry);
+		e->raw_flags |= OT_RAW_FULL_BASE;
+	} else {
+		f = fd_file(dfd);
+		if (!f)
+			return 0;
+		mnt = BPF_CORE_READ(f, f_path.mnt);
+		dentry = BPF_CORE_READ(f, f_path.dentry);
+		e->raw_flags |= OT_RAW_FULL_BASE;
+	}
+	if (path_len > OT_PATH_MAX)
+		return 0;
+	e->raw_flags |= OT_RAW_FULL;
+	e->full_len = walk_path(e, path_len, mnt, dentry);
+	return e->full_len;
+}
+
 static __always_inline int on_exit(long ret)
 {
 	struct ot_stash *st;
 	struct ot_raw_event *e;
-	__u32 zero = 0, len;
+	__u32 zero = 0, len, flen;
 	__u64 now;
-	long n;
 
 	st = bpf_task_storage_get(&stash, bpf_get_current_task_btf(), 0, 0);
 	if (!st || !st->active)
@@ -238,23 +388,15 @@ static __always_inline int on_exit(long ret)
 	e->kind = st->kind;
 	e->raw_flags = 0;
 	e->args_len = 0;
+	e->file_slot = 0;
 	bpf_get_current_comm(e->comm, sizeof(e->comm));
 
-	n = bpf_probe_read_user_str(e->path, OT_PATH_READ, st->path);
-	if (n <= 0) {
-		len = 0;
-		e->raw_flags |= OT_RAW_UNREADABLE;
-	} else if (n >= OT_PATH_READ) {
-		len = OT_PATH_MAX;
-		e->raw_flags |= OT_RAW_TRUNCATED;
-	} else {
-		len = n - 1;
-	}
-	if (len > OT_PATH_MAX)
-		len = OT_PATH_MAX;
-	e->path_len = len;
-
-	submit(e, sizeof(*e) + len);
+	len = set_path_len(e, bpf_probe_read_user_str(e->path, OT_PATH_READ, st->path));
+	e->full_len = 0;
+	flen = targ_full_path ? full_path(e, ret, e->dfd, len) : 0;
+	if (flen > OT_FULL_MAX)
+		return 0;
+	submit(e, sizeof(*e) + len + flen);
 	return 0;
 }
 
@@ -336,15 +478,46 @@ struct {
 	__type(value, struct ot_exec_buf);
 } exec_scratch SEC(".maps");
 
+/* One argument per bpf_loop() callback: a plain loop of 128 made the
+ * verifier take half a second at every start. */
+struct args_read {
+	struct ot_raw_event *e;
+	const char *const *argv;
+	__u32 base;	/* where the arguments start: after the path */
+	__u32 off;	/* bytes of arguments so far */
+};
+
+static long read_arg(__u32 i, struct args_read *a)
+{
+	struct ot_raw_event *e = a->e;
+	__u32 base = a->base, off = a->off;
+	const char *arg = NULL;
+	char last = 0;
+	long n;
+
+	if (!e || bpf_probe_read_user(&arg, sizeof(arg), &a->argv[i]) || !arg)
+		return 1;
+	if (i >= targ_max_args || base > OT_PATH_MAX || off > OT_ARGS_MAX - OT_ARG_MAX) {
+		e->raw_flags |= OT_RAW_ARGS_TRUNCATED;
+		return 1;
+	}
+	n = bpf_probe_read_user_str(e->path + base + off, OT_ARG_MAX, arg);
+	if (n <= 0)
+		return 1;
+	/* a full read is cut unless the string ended exactly there */
+	if (n == OT_ARG_MAX && !bpf_probe_read_user(&last, 1, arg + OT_ARG_MAX - 1) && last)
+		e->raw_flags |= OT_RAW_ARGS_TRUNCATED;
+	a->off = off + n;
+	return 0;
+}
+
 static __always_inline int on_exec_enter(__u16 kind, int dfd, const char *path,
 					 const char *const *argv, __u64 flags)
 {
 	__u32 zero = 0, tgid = bpf_get_current_pid_tgid() >> 32;
+	struct args_read a = {};
 	struct ot_raw_event *e;
 	__u32 off, plen;
-	char *args;
-	long n;
-	int i;
 
 	if (!wanted())
 		return 0;
@@ -359,44 +532,19 @@ static __always_inline int on_exec_enter(__u16 kind, int dfd, const char *path,
 	e->flags = flags;
 	e->mode = 0;
 	e->raw_flags = 0;
+	e->file_slot = 0;
+	e->full_len = 0;
 	/* execsnoop's PCOMM: the name before the exec replaces it */
 	bpf_get_current_comm(e->comm, sizeof(e->comm));
 
-	n = bpf_probe_read_user_str(e->path, OT_PATH_READ, path);
-	if (n <= 0) {
-		plen = 0;
-		e->raw_flags |= OT_RAW_UNREADABLE;
-	} else if (n >= OT_PATH_READ) {
-		plen = OT_PATH_MAX;
-		e->raw_flags |= OT_RAW_TRUNCATED;
-	} else {
-		plen = n - 1;
-	}
-	if (plen > OT_PATH_MAX)
-		plen = OT_PATH_MAX;
-	e->path_len = plen;
+	plen = set_path_len(e, bpf_probe_read_user_str(e->path, OT_PATH_READ, path));
 
 	/* the arguments follow the path directly, as the record wants them */
-	args = e->path + plen;
-	off = 0;
-	for (i = 0; i < OT_MAX_ARGS_LIMIT; i++) {
-		const char *arg = NULL;
-		char last = 0;
-
-		if (bpf_probe_read_user(&arg, sizeof(arg), &argv[i]) || !arg)
-			break;
-		if (i >= targ_max_args || off > OT_ARGS_MAX - OT_ARG_MAX) {
-			e->raw_flags |= OT_RAW_ARGS_TRUNCATED;
-			break;
-		}
-		n = bpf_probe_read_user_str(args + off, OT_ARG_MAX, arg);
-		if (n <= 0)
-			break;
-		/* a full read is cut unless the string ended exactly there */
-		if (n == OT_ARG_MAX && !bpf_probe_read_user(&last, 1, arg + OT_ARG_MAX - 1) && last)
-			e->raw_flags |= OT_RAW_ARGS_TRUNCATED;
-		off += n;
-	}
+	a.e = e;
+	a.argv = argv;
+	a.base = plen;
+	bpf_loop(OT_MAX_ARGS_LIMIT, read_arg, &a, 0);
+	off = a.off;
 	e->args_len = off;
 	if (bpf_map_update_elem(&execs, &tgid, e, BPF_ANY))
 		count(OT_CNT_LOST);
@@ -451,6 +599,166 @@ SEC("tracepoint/syscalls/sys_exit_execveat")
 int ot_exit_execveat(struct trace_event_raw_sys_exit *ctx)
 {
 	return on_exec_exit(ctx->ret);
+}
+
+/* io_uring opens. At submission the request is prepared: the kernel has
+ * its own copy of the file name (reading the user pointer later is what
+ * garbles names), so the record is built then, from the submitter, and
+ * kept by request until its completion adds the result. */
+struct ot_uring_buf {
+	__u8 bytes[sizeof(struct ot_raw_event) + OT_PATH_READ + OT_FULL_MAX];
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
+	__uint(max_entries, 4096);
+	__type(key, __u64);
+	__type(value, struct ot_uring_buf);
+} urings SEC(".maps");
+
+/* Fills the submitter's side of a record in the per-CPU scratch buffer. */
+static __always_inline struct ot_raw_event *uring_record(__u8 opcode, int dfd, __u64 flags,
+							 __u32 mode, __u32 slot)
+{
+	struct task_struct *task = bpf_get_current_task_btf();
+	__u64 id = bpf_get_current_pid_tgid();
+	struct ot_raw_event *e;
+	__u32 zero = 0;
+
+	e = (struct ot_raw_event *)bpf_map_lookup_elem(&exec_scratch, &zero);
+	if (!e)
+		return NULL;
+	e->ts_ns = bpf_ktime_get_ns();
+	e->cgid = bpf_get_current_cgroup_id();
+	e->pid = id >> 32;
+	e->tid = (__u32)id;
+	e->ppid = task->real_parent->tgid;
+	e->uid = (__u32)bpf_get_current_uid_gid();
+	e->kind = opcode == OT_IORING_OP_OPENAT ? OT_RAW_URING_OPENAT : OT_RAW_URING_OPENAT2;
+	e->dfd = dfd;
+	e->flags = flags;
+	e->mode = mode;
+	e->file_slot = slot;
+	e->raw_flags = 0;
+	e->args_len = 0;
+	e->full_len = 0;
+	bpf_get_current_comm(e->comm, sizeof(e->comm));
+	return e;
+}
+
+static __always_inline void uring_stash(__u64 req, struct ot_raw_event *e)
+{
+	if (bpf_map_update_elem(&urings, &req, e, BPF_ANY))
+		count(OT_CNT_LOST);
+}
+
+SEC("tracepoint/io_uring/io_uring_submit_req")
+int ot_uring_submit(struct trace_event_raw_io_uring_submit_req *ctx)
+{
+	struct io_kiocb *req = BPF_CORE_READ(ctx, req);
+	struct io_open *open;
+	struct ot_raw_event *e;
+	__u64 flags, key = (__u64)req;
+	__u8 opcode;
+
+	if (!bpf_core_type_exists(struct io_open))
+		return 0;
+	opcode = BPF_CORE_READ(req, opcode);
+	if (opcode != OT_IORING_OP_OPENAT && opcode != OT_IORING_OP_OPENAT2)
+		return 0;
+	if (!wanted())
+		return 0;
+	open = (struct io_open *)&req->cmd;
+	flags = BPF_CORE_READ(open, how.flags);
+	if (targ_nclauses && !flags_match(flags))
+		return 0;
+	e = uring_record(opcode, BPF_CORE_READ(open, dfd), flags, BPF_CORE_READ(open, how.mode),
+			 BPF_CORE_READ(open, file_slot));
+	if (!e) {
+		count(OT_CNT_LOST);
+		return 0;
+	}
+	set_path_len(e, bpf_probe_read_kernel_str(e->path, OT_PATH_READ,
+						  BPF_CORE_READ(open, filename, name)));
+	/* the base a relative name resolves against, as it is now; a success
+	 * replaces it with the file opened */
+	if (targ_full_path)
+		full_path(e, -1, e->dfd, e->path_len);
+	uring_stash(key, e);
+	return 0;
+}
+
+/* A request refused while being prepared is never submitted: its record
+ * comes from the submission entry, in the submitter's context, so the user
+ * pointer is still good. */
+SEC("tp_btf/io_uring_req_failed")
+int BPF_PROG(ot_uring_failed, const struct ot_uring_sqe *sqe_ptr, struct io_kiocb *req, int error)
+{
+	__u64 key = (__u64)req;
+	struct ot_uring_sqe sqe;
+	struct ot_raw_event *e;
+	struct open_how how = {};
+
+	if (bpf_probe_read_kernel(&sqe, sizeof(sqe), sqe_ptr))
+		return 0;
+	if (sqe.opcode != OT_IORING_OP_OPENAT && sqe.opcode != OT_IORING_OP_OPENAT2)
+		return 0;
+	if (bpf_map_lookup_elem(&urings, &key) || !wanted())
+		return 0;
+	if (sqe.opcode == OT_IORING_OP_OPENAT) {
+		how.flags = sqe.open_flags;
+		how.mode = sqe.len;
+	} else {
+		bpf_probe_read_user(&how, sizeof(how), (void *)sqe.off);
+	}
+	if (targ_nclauses && !flags_match(how.flags))
+		return 0;
+	e = uring_record(sqe.opcode, sqe.fd, how.flags, how.mode, sqe.file_index);
+	if (!e) {
+		count(OT_CNT_LOST);
+		return 0;
+	}
+	set_path_len(e, bpf_probe_read_user_str(e->path, OT_PATH_READ, (void *)sqe.addr));
+	if (targ_full_path)
+		full_path(e, -1, e->dfd, e->path_len);
+	uring_stash(key, e);
+	return 0;
+}
+
+SEC("tracepoint/io_uring/io_uring_complete")
+int ot_uring_complete(struct trace_event_raw_io_uring_complete *ctx)
+{
+	__u64 key = (__u64)BPF_CORE_READ(ctx, req), now;
+	struct ot_raw_event *e;
+	int res;
+	__u32 len, flen;
+
+	e = (struct ot_raw_event *)bpf_map_lookup_elem(&urings, &key);
+	if (!e)
+		return 0;
+	res = BPF_CORE_READ(ctx, res);
+	now = bpf_ktime_get_ns();
+	if ((targ_failed_only && res >= 0) || now - e->ts_ns < targ_min_latency_ns)
+		goto out;
+	e->latency_ns = now - e->ts_ns;
+	e->ts_ns = now;
+	e->ret = res;
+	len = e->path_len;
+	if (len > OT_PATH_MAX)
+		goto out;
+	/* the completing task shares the submitter's file table */
+	if (targ_full_path && res >= 0 && !e->file_slot) {
+		e->raw_flags &= ~(OT_RAW_FULL | OT_RAW_FULL_BASE | OT_RAW_FULL_TRUNCATED);
+		full_path(e, res, e->dfd, len);
+	}
+	flen = e->full_len;
+	if (flen > OT_FULL_MAX)
+		goto out;
+	submit(e, sizeof(*e) + len + flen);
+out:
+	bpf_map_delete_elem(&urings, &key);
+	return 0;
 }
 
 SEC("tp_btf/sched_process_fork")

@@ -72,13 +72,118 @@ struct signal_struct {
 	atomic_t live;
 } __attribute__((preserve_access_index));
 
+/* The path walk of --full-path */
+struct qstr {
+	__u64 hash_len;
+	const unsigned char *name;
+} __attribute__((preserve_access_index));
+
+struct dentry {
+	struct dentry *d_parent;
+	struct qstr d_name;
+} __attribute__((preserve_access_index));
+
+struct vfsmount {
+	struct dentry *mnt_root;
+} __attribute__((preserve_access_index));
+
+struct mount {
+	struct mount *mnt_parent;
+	struct dentry *mnt_mountpoint;
+	struct vfsmount mnt;
+} __attribute__((preserve_access_index));
+
+struct path {
+	struct vfsmount *mnt;
+	struct dentry *dentry;
+} __attribute__((preserve_access_index));
+
+struct fs_struct {
+	struct path root;
+	struct path pwd;
+} __attribute__((preserve_access_index));
+
+struct file {
+	struct path f_path;
+} __attribute__((preserve_access_index));
+
+struct fdtable {
+	unsigned int max_fds;
+	struct file **fd;
+} __attribute__((preserve_access_index));
+
+struct files_struct {
+	struct fdtable *fdt;
+} __attribute__((preserve_access_index));
+
 struct task_struct {
 	pid_t pid;
 	pid_t tgid;
 	struct task_struct *real_parent;
 	struct task_struct *group_leader;
 	struct signal_struct *signal;
+	struct fs_struct *fs;
+	struct files_struct *files;
 } __attribute__((preserve_access_index));
+
+/* io_uring: a request, and the open command that overlays its cmd area */
+struct io_cmd_data {
+	void *file;
+	__u8 data[56];
+};
+
+struct io_kiocb {
+	struct io_cmd_data cmd;
+	__u8 opcode;
+} __attribute__((preserve_access_index));
+
+struct filename {
+	const char *name;
+} __attribute__((preserve_access_index));
+
+struct open_how;
+
+struct io_open {
+	void *file;
+	int dfd;
+	__u32 file_slot;
+	struct filename *filename;
+	struct {
+		__u64 flags;
+		__u64 mode;
+		__u64 resolve;
+	} how;
+} __attribute__((preserve_access_index));
+
+struct trace_event_raw_io_uring_submit_req {
+	struct trace_entry ent;
+	void *ctx;
+	void *req;
+} __attribute__((preserve_access_index));
+
+struct trace_event_raw_io_uring_complete {
+	struct trace_entry ent;
+	void *ctx;
+	void *req;
+	__u64 user_data;
+	int res;
+} __attribute__((preserve_access_index));
+
+/* The submission entry's layout is user ABI: fixed, no relocation. */
+struct ot_uring_sqe {
+	__u8 opcode;
+	__u8 flags;
+	__u16 ioprio;
+	__s32 fd;
+	__u64 off;		/* openat2: the struct open_how pointer */
+	__u64 addr;		/* the file name */
+	__u32 len;		/* openat: the mode */
+	__u32 open_flags;
+	__u64 user_data;
+	__u16 buf_index;
+	__u16 personality;
+	__u32 file_index;
+};
 
 struct open_how {
 	__u64 flags;

@@ -9,6 +9,9 @@
 #ifdef HAVE_BACKEND_LIBBPF
 extern const struct ot_backend ot_backend_libbpf;
 #endif
+#ifdef HAVE_BACKEND_BCC
+extern const struct ot_backend ot_backend_bcc;
+#endif
 
 /* In order of preference when no -B is given. A backend that this build
  * lacks keeps its place, with the reason. */
@@ -23,7 +26,12 @@ static const struct {
 	{ "libbpf", NULL, "not built: configure found no libbpf, libelf, clang or bpftool "
 			  "(run ./setup, then ./configure)" },
 #endif
-	{ "bcc", NULL, "not built yet: the BCC backend is not part of this version" },
+#ifdef HAVE_BACKEND_BCC
+	{ "bcc", &ot_backend_bcc, NULL },
+#else
+	{ "bcc", NULL, "not built: configure found no libbcc (install libbpfcc-dev, then "
+		       "./configure)" },
+#endif
 	{ "stap", NULL, "not built yet: the SystemTap backend is not part of this version" },
 };
 #define N_BACKENDS (sizeof(registry) / sizeof(registry[0]))

@@ -10,9 +10,15 @@
 #include "plan.h"
 #include "sink.h"
 
+/* What a backend can do beyond the common plan. */
+enum ot_backend_cap {
+	OT_CAP_FULL_PATH = 1 << 0,	/* resolves -F full paths */
+};
+
 struct ot_backend {
 	const char *name;
 	const char *description;
+	unsigned caps;			/* enum ot_backend_cap bits */
 	/* 0 when usable on this host; otherwise a sentence in why saying what
 	 * is missing and what to do about it. */
 	int (*probe)(char *why, size_t len);

@@ -14,6 +14,8 @@ enum ot_kind {
 	OT_KIND_CREAT,
 	OT_KIND_EXECVE,
 	OT_KIND_EXECVEAT,
+	OT_KIND_URING_OPENAT,
+	OT_KIND_URING_OPENAT2,
 	OT_KIND_MAX
 };
 
@@ -21,6 +23,7 @@ enum ot_event_status {
 	OT_EV_PATH_TRUNCATED = 1 << 0,	/* the path did not fit: a prefix */
 	OT_EV_PATH_UNREADABLE = 1 << 1,	/* the path pointer could not be read */
 	OT_EV_ARGS_TRUNCATED = 1 << 2,	/* exec: more arguments than captured */
+	OT_EV_FULL_TRUNCATED = 1 << 3,	/* full_path: the walk stopped short */
 };
 
 #define OT_AT_FDCWD (-100)
@@ -39,9 +42,15 @@ struct ot_event {
 	int32_t dfd;
 	enum ot_kind kind;
 	unsigned status;	/* enum ot_event_status bits */
+	/* io_uring opens into the fixed-file table: the slot, not an fd */
+	bool fixed_file;
+	uint32_t slot;
 	char comm[17];
 	const char *path;	/* path_len bytes, any bytes but NUL */
 	size_t path_len;
+	/* -F: the absolute path the open resolved to (NULL: not resolved) */
+	const char *full_path;
+	size_t full_path_len;
 	/* exec events: the arguments, each followed by one NUL byte */
 	const char *args;
 	size_t args_len;

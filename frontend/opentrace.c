@@ -63,6 +63,9 @@ int main(int argc, char **argv)
 	backend = ot_backend_choose(plan.backend);
 	if (!backend)
 		return 1;
+	if (plan.full_path && !(backend->caps & OT_CAP_FULL_PATH))
+		ot_error_msg("-B %s cannot resolve full paths: events carry the path as "
+			     "passed and no full_path", backend->name);
 
 	memset(&sink, 0, sizeof(sink));
 	install_signals();

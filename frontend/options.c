@@ -30,7 +30,7 @@ enum {
 	OPT_NEW_CGROUP,
 };
 
-static const char short_opts[] = "+:p:u:c:t:n:xL:d:B:So:TUefhV";
+static const char short_opts[] = "+:p:u:c:t:n:xFL:d:B:So:TUefhV";
 
 static const struct option long_opts[] = {
 	{ "pid", required_argument, NULL, 'p' },
@@ -41,6 +41,7 @@ static const struct option long_opts[] = {
 	{ "tid", required_argument, NULL, 't' },
 	{ "name", required_argument, NULL, 'n' },
 	{ "failed", no_argument, NULL, 'x' },
+	{ "full-path", no_argument, NULL, 'F' },
 	{ "flags", required_argument, NULL, OPT_FLAGS },
 	{ "min-latency", required_argument, NULL, 'L' },
 	{ "duration", required_argument, NULL, 'd' },
@@ -112,6 +113,9 @@ static void usage(void)
 "  -T, --timestamp          a TIME(s) column (text)\n"
 "  -U, --print-uid          a UID column (text)\n"
 "  -e, --extended           KIND, FLAGS, MODE and LAT(us) columns (text)\n"
+"  -F, --full-path          resolve each path in the kernel: the file opened,\n"
+"                           or the would-be path of a failed open (text\n"
+"                           shows it as PATH; CSV and JSON add full_path)\n"
 "      --fields LIST        choose the fields, e.g. pid,comm,filename,return\n"
 "  -h, --help               this help\n"
 "  -V, --version            the version\n"
@@ -338,6 +342,10 @@ void ot_options_parse(struct ot_plan *plan, int argc, char **argv)
 			break;
 		case 'x':
 			plan->failed_only = true;
+			break;
+		case 'F':
+			plan->full_path = true;
+			plan->out.full_path = true;
 			break;
 		case OPT_FLAGS:
 			plan->flags_expr = optarg;

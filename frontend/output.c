@@ -22,6 +22,8 @@ static const char *const kind_names[OT_KIND_MAX] = {
 	[OT_KIND_CREAT] = "creat",
 	[OT_KIND_EXECVE] = "execve",
 	[OT_KIND_EXECVEAT] = "execveat",
+	[OT_KIND_URING_OPENAT] = "uring_openat",
+	[OT_KIND_URING_OPENAT2] = "uring_openat2",
 };
 
 const char *ot_kind_name(enum ot_kind kind)
@@ -32,7 +34,8 @@ const char *ot_kind_name(enum ot_kind kind)
 enum field {
 	F_TS, F_PID, F_TID, F_PPID, F_UID, F_CGID, F_COMM, F_KIND, F_DFD,
 	F_FLAGS, F_FLAGS_STR, F_MODE, F_FILENAME, F_RETURN, F_FD, F_ERRNO,
-	F_LATENCY, F_TRUNCATED, F_ARGS, F_ARGS_TRUNCATED, F_MAX
+	F_LATENCY, F_TRUNCATED, F_SLOT, F_FULL_PATH, F_FULL_TRUNCATED, F_ARGS,
+	F_ARGS_TRUNCATED, F_MAX
 };
 
 struct field_desc {
@@ -60,6 +63,9 @@ static const struct field_desc fields[F_MAX] = {
 	[F_ERRNO] = { "errno", "ERR", -7 },
 	[F_LATENCY] = { "latency_ns", "LAT(us)", 9 },
 	[F_TRUNCATED] = { "truncated", "TRUNC", -5 },
+	[F_SLOT] = { "slot", "SLOT", 4 },
+	[F_FULL_PATH] = { "full_path", "PATH", 0 },
+	[F_FULL_TRUNCATED] = { "full_path_truncated", "FTRUNC", -6 },
 	[F_ARGS] = { "args", "ARGS", 0 },
 	[F_ARGS_TRUNCATED] = { "args_truncated", "ATRUNC", -6 },
 };
@@ -67,11 +73,11 @@ static const struct field_desc fields[F_MAX] = {
 /* Existing opentrace users post-process the first eight CSV columns. */
 static const enum field csv_default[] = {
 	F_PID, F_CGID, F_COMM, F_KIND, F_FLAGS, F_MODE, F_FILENAME, F_RETURN,
-	F_TS, F_TID, F_PPID, F_UID, F_DFD, F_FLAGS_STR, F_ERRNO, F_LATENCY, F_TRUNCATED,
+	F_TS, F_TID, F_PPID, F_UID, F_DFD, F_FLAGS_STR, F_ERRNO, F_LATENCY, F_TRUNCATED, F_SLOT,
 };
 static const enum field json_default[] = {
 	F_TS, F_PID, F_TID, F_PPID, F_UID, F_CGID, F_COMM, F_KIND, F_DFD, F_FLAGS,
-	F_FLAGS_STR, F_MODE, F_FILENAME, F_RETURN, F_ERRNO, F_LATENCY, F_TRUNCATED,
+	F_FLAGS_STR, F_MODE, F_FILENAME, F_RETURN, F_ERRNO, F_LATENCY, F_TRUNCATED, F_SLOT,
 };
 
 struct ot_output {
@@ -123,7 +129,8 @@ static int parse_fields(const char *list, enum field *cols, size_t *ncols,
 		if (f < 0) {
 			snprintf(err, errlen, "--fields: unknown field '%.*s' (known: ts_ns pid tid "
 				 "ppid uid cgid comm kind dfd flags flags_str mode filename return "
-				 "fd errno latency_ns truncated args args_truncated)",
+				 "fd errno latency_ns truncated slot full_path full_path_truncated args "
+				 "args_truncated)",
 				 (int)(len > 64 ? 64 : len), p);
 			return -1;
 		}
@@ -187,7 +194,7 @@ static void default_columns(struct ot_output *o, const struct ot_output_spec *sp
 			o->cols[o->ncols++] = F_MODE;
 			o->cols[o->ncols++] = F_LATENCY;
 		}
-		o->cols[o->ncols++] = F_FILENAME;
+		o->cols[o->ncols++] = spec->full_path ? F_FULL_PATH : F_FILENAME;
 		return;
 	}
 	if (spec->format != OT_FORMAT_CSV) {
@@ -196,6 +203,10 @@ static void default_columns(struct ot_output *o, const struct ot_output_spec *sp
 	}
 	memcpy(o->cols, src, n * sizeof(*src));
 	o->ncols = n;
+	if (spec->full_path) {
+		o->cols[o->ncols++] = F_FULL_PATH;
+		o->cols[o->ncols++] = F_FULL_TRUNCATED;
+	}
 	if (spec->events & OT_EVENTS_EXEC) {
 		o->cols[o->ncols++] = F_ARGS;
 		o->cols[o->ncols++] = F_ARGS_TRUNCATED;
@@ -363,7 +374,38 @@ static void put_field(struct ot_output *o, enum field fld, const struct ot_event
 			fputs_unlocked("[unreadable]", f);
 		return;
 	case F_RETURN: put_s64(f, ev->ret); return;
-	case F_FD: put_s64(f, ev->ret >= 0 ? ev->ret : -1); return;
+	case F_FD:
+		if (ev->fixed_file && ev->ret >= 0) {
+			putc_unlocked('@', f);
+			put_u64(f, ev->slot);
+		} else {
+			put_s64(f, ev->ret >= 0 ? ev->ret : -1);
+		}
+		return;
+	case F_FULL_PATH:
+		if (ev->full_path)
+			put_string(o, ev->full_path, ev->full_path_len);
+		else if (json)
+			fputs_unlocked("null", f);
+		else if (text)
+			put_string(o, ev->path, ev->path_len);
+		if (text && (ev->status & OT_EV_FULL_TRUNCATED))
+			fputs_unlocked(" [truncated]", f);
+		return;
+	case F_FULL_TRUNCATED:
+		if (json)
+			fputs_unlocked(ev->status & OT_EV_FULL_TRUNCATED ? "true" : "false", f);
+		else
+			putc_unlocked(ev->status & OT_EV_FULL_TRUNCATED ? '1' : '0', f);
+		return;
+	case F_SLOT:
+		if (ev->fixed_file)
+			put_u64(f, ev->slot);
+		else if (json)
+			fputs_unlocked("null", f);
+		else if (text)
+			putc_unlocked('-', f);
+		return;
 	case F_ERRNO:
 		if (ev->ret < 0 && ev->ret > -4096) {
 			const char *name = errno_name(-ev->ret);
@@ -489,6 +531,12 @@ static char *csv_field(struct ot_output *o, char *p, enum field fld, const struc
 	case F_FILENAME: return ot_csv_quote(p, ev->path, ev->path_len);
 	case F_RETURN: return csv_s64(p, ev->ret);
 	case F_FD: return csv_s64(p, ev->ret >= 0 ? ev->ret : -1);
+	case F_SLOT: return ev->fixed_file ? csv_u64(p, ev->slot) : p;
+	case F_FULL_PATH:
+		return ev->full_path ? ot_csv_quote(p, ev->full_path, ev->full_path_len) : p;
+	case F_FULL_TRUNCATED:
+		*p++ = ev->status & OT_EV_FULL_TRUNCATED ? '1' : '0';
+		return p;
 	case F_ERRNO:
 		if (ev->ret < 0 && ev->ret > -4096)
 			return csv_cstr(p, errno_name(-ev->ret));
@@ -510,7 +558,8 @@ static char *csv_field(struct ot_output *o, char *p, enum field fld, const struc
 
 static void put_csv_row(struct ot_output *o, const struct ot_event *ev)
 {
-	size_t i, need = o->ncols * CSV_FIELD_MAX(ev->path_len) + CSV_ARGS_MAX(ev->args_len) + 1;
+	size_t i, need = o->ncols * CSV_FIELD_MAX(ev->path_len) + CSV_ARGS_MAX(ev->args_len) +
+			 2 * ev->full_path_len + 3;
 	char *p;
 
 	if (need > o->rec_cap) {

@@ -44,6 +44,7 @@ struct ot_output_spec {
 	bool extended;		/* -e */
 	bool ppid;		/* a PPID column (text), when following */
 	unsigned events;	/* the event classes traced, for the columns */
+	bool full_path;		/* -F: a full_path field */
 	const char *fields;	/* --fields, or NULL for the format's default */
 };
 
@@ -68,6 +69,7 @@ struct ot_plan {
 	pid_t tid;			/* -t, 0 for any */
 	char comm[16];			/* -n substring, "" for any */
 	bool failed_only;		/* -x */
+	bool full_path;			/* -F: resolve paths in the kernel */
 	const char *flags_expr;		/* --flags as given */
 	struct ot_flags_dnf flags;	/* its DNF; nclauses 0 when no formula */
 	uint64_t min_latency_ns;	/* -L */

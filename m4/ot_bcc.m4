@@ -17,6 +17,12 @@ AS_IF([test "x$ot_enable_bcc" != xno], [
                                     [[return bpf_module_create_c_from_string(0, 0, 0, 0, 0, 0) != 0;]])],
                    [ot_cv_libbcc=yes])
     LIBS=$ot_save_LIBS])
+  dnl The backend includes libbcc's headers only for its prototypes and
+  dnl opens the library with dlopen(): nothing links -lbcc.
+  AS_IF([test "x$ot_cv_libbcc" = xyes],
+    [AC_CHECK_HEADERS([bcc/bcc_common.h bcc/libbpf.h bcc/perf_reader.h], [], [ot_cv_libbcc=no])])
+  AS_IF([test "x$ot_cv_libbcc" = xyes],
+    [AC_SEARCH_LIBS([dlopen], [dl], [], [ot_cv_libbcc=no])])
   AS_IF([test "x$ot_cv_libbcc" = xyes], [ot_have_bcc=yes; ot_bcc_summary=yes],
     [test "x$ot_enable_bcc" = xyes], [AC_MSG_ERROR([BCC backend requested but libbcc is missing (apt-get install libbpfcc-dev)])],
     [ot_bcc_summary="no (missing: libbpfcc-dev)"])

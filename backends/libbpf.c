@@ -126,14 +126,6 @@ static int libbpf_probe(char *why, size_t len)
 		return -1;
 	}
 	tracefs = tracefs_mounted();
-	/* tracefs is root's alone (mode 0700): with capabilities instead of
-	 * root, libbpf cannot look tracepoints up without this one too. */
-	if (!tracefs && access("/sys/kernel/tracing", F_OK) == 0 &&
-	    faccessat(AT_FDCWD, "/sys/kernel/tracing", X_OK, AT_EACCESS)) {
-		snprintf(why, len, "cannot search tracefs (/sys/kernel/tracing): needs root, or "
-			 "CAP_DAC_READ_SEARCH as well as CAP_BPF and CAP_PERFMON");
-		return -1;
-	}
 	if (!tracefs && !dir_exists("/sys/kernel/tracing")) {
 		snprintf(why, len, "tracefs is not mounted and /sys/kernel/tracing does not exist");
 		return -1;

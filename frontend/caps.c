@@ -1,5 +1,7 @@
 #include "config.h"
 
+#include <errno.h>
+#include <fcntl.h>
 #include <linux/capability.h>
 #include <stdbool.h>
 #include <stdint.h>
@@ -34,10 +36,19 @@ int ot_caps_check(char *why, size_t len)
 	uint64_t caps = effective_caps();
 	bool bpf = caps & (1ull << CAP_BPF), perfmon = caps & (1ull << CAP_PERFMON);
 
-	if ((caps & (1ull << CAP_SYS_ADMIN)) || (bpf && perfmon))
-		return 0;
-	snprintf(why, len, "tracing needs root, or CAP_BPF and CAP_PERFMON; this process lacks %s "
-		 "(run it with sudo)",
-		 !bpf && !perfmon ? "both" : !bpf ? "CAP_BPF" : "CAP_PERFMON");
-	return -1;
+	if (!(caps & (1ull << CAP_SYS_ADMIN)) && !(bpf && perfmon)) {
+		snprintf(why, len, "tracing needs root, or CAP_BPF and CAP_PERFMON; this process "
+			 "lacks %s (run it with sudo)",
+			 !bpf && !perfmon ? "both" : !bpf ? "CAP_BPF" : "CAP_PERFMON");
+		return -1;
+	}
+	/* The BPF backends look tracepoints up in tracefs, which is root's
+	 * alone (mode 0700): the capabilities without root are not enough. */
+	if (faccessat(AT_FDCWD, "/sys/kernel/tracing", X_OK, AT_EACCESS) && errno == EACCES) {
+		snprintf(why, len, "cannot search tracefs (/sys/kernel/tracing), where tracepoints "
+			 "are found: needs root, or CAP_DAC_READ_SEARCH as well as CAP_BPF and "
+			 "CAP_PERFMON");
+		return -1;
+	}
+	return 0;
 }

@@ -19,6 +19,7 @@
 #include <bpf/libbpf.h>
 
 #include "backend.h"
+#include "escape.h"
 #include "msg.h"
 #include "opentrace.h"
 #include "opentrace.skel.h"
@@ -198,8 +199,12 @@ static int libbpf_emit(const struct ot_plan *plan, FILE *out)
 	fprintf(out, "targ_filter_cgroup = %d\n", plan->cgroup || plan->new_cgroup);
 	if (plan->new_cgroup)
 		fprintf(out, "cgroups[0] = { a new cgroup made at run time }\n");
-	else if (plan->cgroup)
-		fprintf(out, "cgroups[0] = { %s }\n", plan->cgroup);
+	else if (plan->cgroup) {
+		/* a path is the user's bytes: escaped, it cannot add a line */
+		fputs("cgroups[0] = { ", out);
+		ot_text_string(out, plan->cgroup, strlen(plan->cgroup));
+		fputs(" }\n", out);
+	}
 	fprintf(out, "targ_max_args = %u\n", plan->max_args);
 	fprintf(out, "targ_failed_only = %d\n", plan->failed_only);
 	fprintf(out, "targ_full_path = %d\n", plan->full_path);

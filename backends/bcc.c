@@ -13,6 +13,7 @@
  * then the embedded templates. Strings (the -n comm) go through a map. */
 #include "config.h"
 
+#include <dirent.h>
 #include <dlfcn.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -25,6 +26,7 @@
 #include <sys/mount.h>
 #include <sys/stat.h>
 #include <sys/utsname.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <bcc/bcc_common.h>
@@ -417,7 +419,17 @@ static void probe_host(struct host *h)
 	size_t i;
 
 	memset(h, 0, sizeof(*h));
+	h->task_reads = !find_headers(headers, sizeof(headers), why, sizeof(why)) &&
+			headers_match(headers);
 	h->tracefs = tracefs_mounted();
+	if (!h->tracefs) {
+		/* Only --emit gets here (run mounts tracefs first), typically
+		 * not as root: show the text of the common case, tracepoints,
+		 * rather than one with no probes at all. */
+		for (i = 0; i < SC_MAX; i++)
+			h->via[i] = VIA_TRACEPOINT;
+		return;
+	}
 	h->kprobes = dir_exists("/sys/bus/event_source/devices/kprobe");
 	if (!h->kprobes && h->tracefs) {
 		char path[64];
@@ -440,10 +452,8 @@ static void probe_host(struct host *h)
 	}
 	if (need_symbols && (h->kprobes || force))
 		find_symbols(h, want);
-	h->exit_group_dead = h->tracefs && tracepoint_has_field(h->tracefs, "sched",
-								"sched_process_exit", "group_dead");
-	h->task_reads = !find_headers(headers, sizeof(headers), why, sizeof(why)) &&
-			headers_match(headers);
+	h->exit_group_dead = tracepoint_has_field(h->tracefs, "sched", "sched_process_exit",
+						  "group_dead");
 }
 
 /* The effective capability set, from /proc/self/status. */
@@ -553,7 +563,11 @@ static void print_text(FILE *out, const struct ot_plan *plan, const struct host 
 	fprintf(out, "#define OT_EVENTS_OPEN %d\n", !!(plan->events & OT_EVENTS_OPEN));
 	fprintf(out, "#define OT_EVENTS_EXEC %d\n", !!(plan->events & OT_EVENTS_EXEC));
 	fprintf(out, "#define OT_MAX_ARGS %u\n", plan->max_args);
-	fprintf(out, "\n/* The host, as probed: 1 tracepoint, 2 kprobe, 0 absent. */\n");
+	if (h->tracefs)
+		fprintf(out, "\n/* The host, as probed: 1 tracepoint, 2 kprobe, 0 absent. */\n");
+	else
+		fprintf(out, "\n/* The host could not be probed (tracefs is not readable here): "
+			"tracepoints assumed. */\n");
 	for (i = 0; i < SC_MAX; i++)
 		fprintf(out, "#define %s %d\n", syscalls[i].define, (int)h->via[i]);
 	fprintf(out, "#define OT_HOST_SYSCALL_WRAPPER %d\n", h->syscall_wrapper);
@@ -604,6 +618,8 @@ struct image {
 };
 
 #define IMAGE_MAGIC "OTBCC1\n"
+/* Cached programs kept, the last used. */
+#define CACHE_MAX 64
 #define IMAGE_MAX (64u << 20)
 
 static void image_free(struct image *im)
@@ -926,12 +942,71 @@ static int cache_load(struct image *im, const char *key, size_t key_len)
 	if (!buf || read(fd, buf, st.st_size) != st.st_size)
 		goto out;
 	rc = image_read(im, buf, st.st_size, key, key_len);
+	/* the time of last use, which pruning goes by */
+	if (!rc)
+		futimens(fd, NULL);
 out:
 	free(buf);
 	if (fd >= 0)
 		close(fd);
 	close(dfd);
 	return rc;
+}
+
+struct cache_entry {
+	char name[32];
+	struct timespec used;
+};
+
+static int by_use(const void *a, const void *b)
+{
+	const struct cache_entry *x = a, *y = b;
+
+	if (x->used.tv_sec != y->used.tv_sec)
+		return x->used.tv_sec < y->used.tv_sec ? -1 : 1;
+	return (x->used.tv_nsec > y->used.tv_nsec) - (x->used.tv_nsec < y->used.tv_nsec);
+}
+
+/* One file per plan and host: keep the CACHE_MAX used last. */
+static void cache_prune(int dfd)
+{
+	struct cache_entry *e = NULL;
+	size_t n = 0, cap = 0, i;
+	struct dirent *d;
+	DIR *dir;
+	int fd = dup(dfd);
+
+	if (fd < 0)
+		return;
+	dir = fdopendir(fd);
+	if (!dir) {
+		close(fd);
+		return;
+	}
+	while ((d = readdir(dir))) {
+		size_t len = strlen(d->d_name);
+		struct stat st;
+
+		if (len < 5 || len >= sizeof(e->name) || strcmp(d->d_name + len - 4, ".bpf") ||
+		    fstatat(dfd, d->d_name, &st, AT_SYMLINK_NOFOLLOW))
+			continue;
+		if (n == cap) {
+			struct cache_entry *p = realloc(e, (cap = cap ? 2 * cap : 64) * sizeof(*e));
+
+			if (!p)
+				break;
+			e = p;
+		}
+		snprintf(e[n].name, sizeof(e[n].name), "%s", d->d_name);
+		e[n++].used = st.st_mtim;
+	}
+	closedir(dir);
+	if (n > CACHE_MAX) {
+		qsort(e, n, sizeof(*e), by_use);
+		for (i = 0; i < n - CACHE_MAX; i++)
+			unlinkat(dfd, e[i].name, 0);
+	}
+	free(e);
 }
 
 /* Best effort: a cache that cannot be written only costs the next run
@@ -961,6 +1036,7 @@ static void cache_store(const struct image *im, const char *key, size_t key_len)
 	image_write(f, im, key, key_len);
 	if (fclose(f) || renameat(dfd, tmp, dfd, name))
 		unlinkat(dfd, tmp, 0);
+	cache_prune(dfd);
 	close(dfd);
 }
 
@@ -1167,6 +1243,7 @@ struct batch_rec {
 struct run_ctx {
 	struct ot_sink *sink;
 	bool task_reads;
+	uint64_t perf_lost;	/* the perf buffers' lost-sample reports */
 	char *buf;
 	size_t len, cap;
 	struct batch_rec *recs;
@@ -1271,7 +1348,7 @@ static void on_lost(void *cookie, uint64_t lost)
 {
 	struct run_ctx *rc = cookie;
 
-	ot_sink_loss(rc->sink, lost, 0);
+	rc->perf_lost += lost;
 }
 
 /* Online CPUs from sysfs ("0-3,8-11"), as a bitmap up to max. */
@@ -1327,7 +1404,12 @@ static void drain(struct bcc_run *r, struct run_ctx *rc)
 	size_t i;
 
 	bcc.reader_consume(r->nreaders, r->readers);
-	qsort(rc->recs, rc->n, sizeof(*rc->recs), by_time);
+	/* one busy CPU, the common case, gives records in order already */
+	for (i = 1; i < rc->n; i++)
+		if (rc->recs[i].ts < rc->recs[i - 1].ts)
+			break;
+	if (i < rc->n)
+		qsort(rc->recs, rc->n, sizeof(*rc->recs), by_time);
 	for (i = 0; i < rc->n; i++)
 		deliver(rc, (const struct ot_bcc_record *)(rc->buf + rc->recs[i].off),
 			rc->recs[i].size);
@@ -1493,7 +1575,7 @@ static int open_buffers(struct bcc_run *r, struct run_ctx *ctx, size_t total)
 	return 0;
 }
 
-static void read_counters(struct bcc_run *r, struct ot_sink *sink)
+static void read_counters(struct bcc_run *r, struct ot_sink *sink, uint64_t perf_lost)
 {
 	int fd = image_map_fd(&r->im, "ot_counters");
 	long ncpu = sysconf(_SC_NPROCESSORS_CONF);
@@ -1515,7 +1597,11 @@ static void read_counters(struct bcc_run *r, struct ot_sink *sink)
 			total[key] += vals[cpu];
 	}
 	free(vals);
-	ot_sink_loss(sink, total[OT_BCC_CNT_LOST], total[OT_BCC_CNT_UNMATCHED]);
+	/* Both count the same losses; the program's count also has those
+	 * the perf buffers had no later record to report. */
+	if (perf_lost < total[OT_BCC_CNT_PERF_LOST])
+		perf_lost = total[OT_BCC_CNT_PERF_LOST];
+	ot_sink_loss(sink, total[OT_BCC_CNT_LOST] + perf_lost, total[OT_BCC_CNT_UNMATCHED]);
 }
 
 /* BCC finds tracepoint formats through tracefs; mount it where it belongs
@@ -1623,7 +1709,7 @@ out:
 		ot_sink_tick(sink);
 	}
 	if (maps)
-		read_counters(r, sink);
+		read_counters(r, sink, ctx.perf_lost);
 	while (r->nreaders)
 		bcc.reader_free(r->readers[--r->nreaders]);
 	while (r->nprogs)

@@ -572,8 +572,12 @@ static int libbpf_run(const struct ot_plan *plan, struct ot_sink *sink)
 	}
 	if ((plan->full_path || (plan->events & OT_EVENTS_EXEC)) &&
 	    libbpf_probe_bpf_helper(BPF_PROG_TYPE_TRACEPOINT, BPF_FUNC_loop, NULL) <= 0) {
-		ot_error_msg("%s needs the bpf_loop helper (Linux 5.17 or later); on this kernel "
-			     "use -B bcc for it", plan->full_path ? "-F" : "--events exec");
+		if (plan->full_path)
+			ot_error_msg("-F needs the bpf_loop helper (Linux 5.17 or later) to walk "
+				     "paths in the kernel; drop -F on this kernel");
+		else
+			ot_error_msg("--events exec needs the bpf_loop helper (Linux 5.17 or later); "
+				     "on this kernel use -B bcc for exec events");
 		goto out;
 	}
 	err = opentrace_bpf__load(skel);

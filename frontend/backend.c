@@ -12,6 +12,9 @@ extern const struct ot_backend ot_backend_libbpf;
 #ifdef HAVE_BACKEND_BCC
 extern const struct ot_backend ot_backend_bcc;
 #endif
+#ifdef HAVE_BACKEND_STAP
+extern const struct ot_backend ot_backend_stap;
+#endif
 
 /* In order of preference when no -B is given. A backend that this build
  * lacks keeps its place, with the reason. */
@@ -32,7 +35,11 @@ static const struct {
 	{ "bcc", NULL, "not built: configure found no libbcc (install libbpfcc-dev, then "
 		       "./configure)" },
 #endif
-	{ "stap", NULL, "not built yet: the SystemTap backend is not part of this version" },
+#ifdef HAVE_BACKEND_STAP
+	{ "stap", &ot_backend_stap, NULL },
+#else
+	{ "stap", NULL, "not built: configured with --disable-stap" },
+#endif
 };
 #define N_BACKENDS (sizeof(registry) / sizeof(registry[0]))
 
@@ -57,7 +64,7 @@ static int probe(size_t i, char *why, size_t len)
 
 const struct ot_backend *ot_backend_choose(const char *name)
 {
-	char why[512], first[512] = "";
+	char why[1024], first[1024] = "";
 	const char *first_name = NULL;
 	size_t i;
 
@@ -92,7 +99,7 @@ const struct ot_backend *ot_backend_choose(const char *name)
 
 int ot_backend_list(FILE *out)
 {
-	char why[512];
+	char why[1024];
 	size_t i;
 
 	for (i = 0; i < N_BACKENDS; i++) {

@@ -27,6 +27,12 @@ struct ot_backend {
 	/* Traces until the sink says stop or every target is gone; hands
 	 * events to the sink and reports loss through it. 0 on success. */
 	int (*run)(const struct ot_plan *plan, struct ot_sink *sink);
+	/* Optional (NULL when the backend has none). Builds what run would
+	 * load, for another host (--build-module). 0 on success. */
+	int (*build)(const struct ot_plan *plan);
+	/* Optional. Normalizes records captured by an emitted program
+	 * (--replay); the sink's output is open. 0 on success. */
+	int (*replay)(const struct ot_plan *plan, struct ot_sink *sink);
 };
 
 /* The named backend, or the first usable one when name is NULL; NULL with

@@ -37,6 +37,32 @@ static void install_signals(void)
 	signal(SIGPIPE, SIG_IGN);
 }
 
+/* --replay: records captured elsewhere, through the backend's parser. */
+static int replay(struct ot_plan *plan)
+{
+	const struct ot_backend *backend = ot_backend_for_emit(plan->backend);
+	struct ot_sink sink;
+	int rc;
+
+	if (!backend)
+		return 1;
+	if (!backend->replay) {
+		ot_error_msg("--replay: backend %s has no raw output to replay", backend->name);
+		return 1;
+	}
+	memset(&sink, 0, sizeof(sink));
+	install_signals();
+	sink.stop = &stop_signal;
+	sink.out = ot_output_open(&plan->out, 0);
+	if (!sink.out)
+		return 1;
+	rc = backend->replay(plan, &sink) ? 1 : 0;
+	if (ot_output_close(sink.out, &sink.stats) || sink.failed)
+		rc = 1;
+	ot_plan_free(plan);
+	return rc;
+}
+
 int main(int argc, char **argv)
 {
 	struct ot_plan plan;
@@ -61,9 +87,22 @@ int main(int argc, char **argv)
 		ot_plan_free(&plan);
 		return rc;
 	}
+	if (plan.build_module) {
+		backend = ot_backend_for_emit(plan.backend);
+		rc = backend && backend->build && !backend->build(&plan) ? 0 : 1;
+		ot_plan_free(&plan);
+		return rc;
+	}
+	if (plan.replay)
+		return replay(&plan);
 	/* From here on every way out goes through one label, which frees
-	 * what the run took (valgrind checks this: make check-valgrind). */
-	backend = ot_backend_choose(plan.backend);
+	 * what the run took (valgrind checks this: make check-valgrind).
+	 * A module built elsewhere needs only staprun here, not what the
+	 * backend's probe asks for (stap itself, headers). */
+	if (plan.staprun_module)
+		backend = ot_backend_for_emit(plan.backend);
+	else
+		backend = ot_backend_choose(plan.backend);
 	if (!backend)
 		goto out;
 	if (plan.full_path && !(backend->caps & OT_CAP_FULL_PATH))

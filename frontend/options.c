@@ -23,6 +23,9 @@ enum {
 	OPT_FIELDS,
 	OPT_BUFFER_SIZE,
 	OPT_USER,
+	OPT_BUILD_MODULE,
+	OPT_STAPRUN,
+	OPT_REPLAY,
 	OPT_EVENTS,
 	OPT_MAX_ARGS,
 	OPT_ARGS_MATCH,
@@ -30,7 +33,7 @@ enum {
 	OPT_NEW_CGROUP,
 };
 
-static const char short_opts[] = "+:p:u:c:t:n:xFL:d:B:So:TUefhV";
+static const char short_opts[] = "+:p:u:c:t:n:xFL:d:B:So:TUefr:hV";
 
 static const struct option long_opts[] = {
 	{ "pid", required_argument, NULL, 'p' },
@@ -56,6 +59,10 @@ static const struct option long_opts[] = {
 	{ "fields", required_argument, NULL, OPT_FIELDS },
 	{ "emit", no_argument, NULL, OPT_EMIT },
 	{ "buffer-size", required_argument, NULL, OPT_BUFFER_SIZE },
+	{ "build-module", required_argument, NULL, OPT_BUILD_MODULE },
+	{ "kernel-release", required_argument, NULL, 'r' },
+	{ "staprun", required_argument, NULL, OPT_STAPRUN },
+	{ "replay", required_argument, NULL, OPT_REPLAY },
 	{ "events", required_argument, NULL, OPT_EVENTS },
 	{ "max-args", required_argument, NULL, OPT_MAX_ARGS },
 	{ "args-match", required_argument, NULL, OPT_ARGS_MATCH },
@@ -107,6 +114,15 @@ static void usage(void)
 "      --emit               print what the backend would load, do not trace\n"
 "      --buffer-size BYTES  kernel buffer size (K and M suffixes)\n"
 "\n"
+"SystemTap on hosts without opentrace or without a compiler (implies -S):\n"
+"      --build-module FILE.ko  build the module for the filters given, do not\n"
+"                           trace (stap -p4); FILE is the module's name\n"
+"  -r, --kernel-release REL for --build-module: the kernel it is built for\n"
+"                           (default: this one; needs its linux-headers)\n"
+"      --staprun FILE.ko    trace with a module built by --build-module\n"
+"      --replay FILE        print the raw output of an emitted script or of a\n"
+"                           module (staprun -o FILE) as events; - for stdin\n"
+"\n"
 "Output:\n"
 "      --format FMT         text (default), csv, json or jsonl\n"
 "  -o, --output FILE        write events to FILE\n"
@@ -129,6 +145,9 @@ static void usage(void)
 "  opentrace --events exec -- make     the commands a build runs (execsnoop)\n"
 "  opentrace --format csv -o opens.csv -d 10   ten seconds, every process\n"
 "  opentrace -S --emit -p 1234         the SystemTap script, for another host\n"
+"  opentrace -u 1000 --build-module ot_u1000.ko -r 6.1.0-25-amd64\n"
+"                                      a module for another kernel\n"
+"  opentrace --staprun ot_u1000.ko --format csv   run it there\n"
 "\n"
 "At the end, a summary on standard error counts the events, those the kernel\n"
 "could not hand over (lost) and entries whose exit never came (unmatched).\n"
@@ -246,6 +265,49 @@ static size_t parse_size(const char *arg)
 	while (size < v)
 		size <<= 1;
 	return size;
+}
+
+/* -S and the stap-only options choose -B stap. */
+static const char *set_stap(struct ot_plan *plan, const char *prev, const char *opt)
+{
+	if (plan->backend && strcmp(plan->backend, "stap"))
+		ot_error_msg_and_help("%s and -B %s disagree: %s is for -B stap (-S)", opt,
+				      plan->backend, opt);
+	plan->backend = "stap";
+	return prev ? prev : opt;
+}
+
+/* The legacy-fleet modes take what they can use and refuse the rest. */
+static void check_stap_modes(const struct ot_plan *plan)
+{
+	const char *mode = plan->build_module ? "--build-module" :
+			   plan->staprun_module ? "--staprun" : plan->replay ? "--replay" : NULL;
+	bool filters = plan->tid || plan->comm[0] || plan->failed_only || plan->flags_expr ||
+		       plan->min_latency_ns;
+
+	if (plan->kernel_release && !plan->build_module)
+		ot_error_msg_and_help("-r names the kernel that --build-module builds for: give "
+				      "--build-module FILE.ko too");
+	if (!mode)
+		return;
+	if (!!plan->build_module + !!plan->staprun_module + !!plan->replay + plan->emit +
+	    plan->list_backends > 1)
+		ot_error_msg_and_help("give only one of --emit, --build-module, --staprun, "
+				      "--replay and --list-backends");
+	if (plan->build_module && (plan->duration_s || plan->out.path || plan->out.fields ||
+				   plan->out.format != OT_FORMAT_TEXT || plan->out.timestamp ||
+				   plan->out.uid || plan->out.extended))
+		ot_error_msg_and_help("--build-module only builds: output options and -d belong "
+				      "to the run (opentrace --staprun FILE.ko ...)");
+	if (plan->staprun_module && (filters || plan->target == OT_TARGET_PID ||
+				     plan->target == OT_TARGET_UID || plan->buffer_size))
+		ot_error_msg_and_help("--staprun: the targets and filters are built into the "
+				      "module; give them to --build-module (only -- CMD or -c CMD, "
+				      "for a module built for a command, and output options go here)");
+	if (plan->replay && (filters || plan->target != OT_TARGET_ALL || plan->buffer_size ||
+			     plan->duration_s))
+		ot_error_msg_and_help("--replay prints what was captured: targets, filters and "
+				      "-d applied when it was captured; only output options go here");
 }
 
 static unsigned parse_events(const char *arg)
@@ -369,10 +431,7 @@ void ot_options_parse(struct ot_plan *plan, int argc, char **argv)
 			plan->backend = optarg;
 			break;
 		case 'S':
-			if (plan->backend && strcmp(plan->backend, "stap"))
-				ot_error_msg_and_help("-S and -B %s disagree: -S means -B stap", plan->backend);
-			stap_opt = "-S";
-			plan->backend = "stap";
+			stap_opt = set_stap(plan, stap_opt, "-S");
 			break;
 		case OPT_LIST_BACKENDS:
 			plan->list_backends = true;
@@ -402,6 +461,24 @@ void ot_options_parse(struct ot_plan *plan, int argc, char **argv)
 			break;
 		case OPT_BUFFER_SIZE:
 			plan->buffer_size = parse_size(optarg);
+			break;
+		case OPT_BUILD_MODULE:
+			plan->build_module = optarg;
+			stap_opt = set_stap(plan, stap_opt, "--build-module");
+			break;
+		case 'r':
+			if (!*optarg || strchr(optarg, '/'))
+				ot_error_msg_and_help("-r: '%s' is not a kernel release (such as "
+						      "6.1.0-25-amd64, as uname -r prints it)", optarg);
+			plan->kernel_release = optarg;
+			break;
+		case OPT_STAPRUN:
+			plan->staprun_module = optarg;
+			stap_opt = set_stap(plan, stap_opt, "--staprun");
+			break;
+		case OPT_REPLAY:
+			plan->replay = optarg;
+			stap_opt = set_stap(plan, stap_opt, "--replay");
 			break;
 		case OPT_EVENTS:
 			plan->events = parse_events(optarg);
@@ -470,6 +547,7 @@ void ot_options_parse(struct ot_plan *plan, int argc, char **argv)
 	plan->out.ppid = plan->follow;
 	if (plan->list_backends && (plan->emit || plan->target != OT_TARGET_ALL))
 		ot_error_msg_and_help("--list-backends takes no target and no --emit");
+	check_stap_modes(plan);
 }
 
 void ot_plan_free(struct ot_plan *plan)

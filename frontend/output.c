@@ -749,6 +749,11 @@ int ot_output_check(struct ot_output *o)
 	return o->failed ? -1 : 0;
 }
 
+void ot_output_set_start(struct ot_output *o, uint64_t start_ns)
+{
+	o->start_ns = start_ns;
+}
+
 int ot_output_close(struct ot_output *o, const struct ot_stats *st)
 {
 	int rc;

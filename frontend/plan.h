@@ -80,6 +80,13 @@ struct ot_plan {
 	bool list_backends;
 	size_t buffer_size;		/* kernel buffer bytes, 0 for default */
 
+	/* The legacy-fleet workflow of -B stap: build a module for another
+	 * kernel, run such a module, or normalize output captured elsewhere. */
+	const char *build_module;	/* --build-module FILE.ko */
+	const char *kernel_release;	/* -r RELEASE, with --build-module */
+	const char *staprun_module;	/* --staprun FILE.ko */
+	const char *replay;		/* --replay FILE */
+
 	struct ot_output_spec out;
 };
 

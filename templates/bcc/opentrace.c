@@ -4,8 +4,9 @@
  *
  * The #define lines above come from backends/bcc.c: the plan's filters as
  * validated integers (OT_*), and what probing this host found (OT_HOST_*).
- * Every string of the command line reaches the program through the
- * ot_conf map, never through this text. As in the libbpf program, every
+ * Every string of the command line reaches the program through maps (the
+ * -n comm in ot_conf, the --cgroup directory as an fd in ot_cgroups),
+ * never through this text. As in the libbpf program, every
  * filter is decided at syscall entry; the exit of an untracked task costs
  * one failed hash lookup. */
 #include <uapi/linux/ptrace.h>
@@ -237,9 +238,8 @@ static __always_inline int ot_exit(void *ctx, long ret)
 	 * check: read it back through a volatile and mask it. */
 	size = offsetof(struct ot_bcc_record, data) +
 	       (*(volatile u16 *)&e->path_len & (OT_PATH_MAX * 2 - 1));
-	/* a full buffer is counted by the perf ring and reported to the
-	 * reader as lost samples */
-	ot_events.perf_submit(ctx, e, size);
+	if (ot_events.perf_submit(ctx, e, size))
+		ot_count(OT_BCC_CNT_PERF_LOST);
 	return 0;
 }
 
@@ -340,7 +340,8 @@ static __always_inline int ot_exec_exit(void *ctx, long ret)
 	       (*(volatile u16 *)&e->args_len & (OT_ARGS_MAX * 2 - 1));
 	if (size > sizeof(*e))
 		goto out;
-	ot_events.perf_submit(ctx, e, size);
+	if (ot_events.perf_submit(ctx, e, size))
+		ot_count(OT_BCC_CNT_PERF_LOST);
 out:
 	ot_exec_stash.delete(&tgid);
 	return 0;

@@ -37,6 +37,10 @@ enum ot_bcc_status {
 
 enum ot_bcc_counter {
 	OT_BCC_CNT_LOST,	/* events with no room in a map */
+	/* records with no room in a perf buffer: the reader's lost-sample
+	 * reports say the same, but only for losses followed by a record,
+	 * never for those at the end of a run */
+	OT_BCC_CNT_PERF_LOST,
 	OT_BCC_CNT_UNMATCHED,	/* entries whose exit never came */
 	OT_BCC_CNT_MAX,
 };

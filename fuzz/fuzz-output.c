@@ -136,6 +136,8 @@ static void check_text(const char *s, size_t n)
 			abort();	/* a control byte would reach the terminal */
 		if (c == 0xc2 && i + 1 < len && (unsigned char)out[i + 1] < 0xa0)
 			abort();	/* so would a C1 control (U+0080 to U+009F) */
+		if (c == 0xe2 && i + 2 < len && !memcmp(out + i + 1, "\x80\xae", 2))
+			abort();	/* a right-to-left override reorders the line */
 		if (j >= n + 1)
 			abort();
 		if (c != '\\') {

@@ -19,6 +19,7 @@
 #include <bpf/libbpf.h>
 
 #include "backend.h"
+#include "escape.h"
 #include "msg.h"
 #include "opentrace.h"
 #include "opentrace.skel.h"
@@ -101,6 +102,13 @@ static int libbpf_probe(char *why, size_t len)
 {
 	uint64_t caps = effective_caps();
 	const char *tracefs;
+
+#if LIBBPF_MAJOR_VERSION < 1
+	/* This file is written for libbpf 1.x, where errors come back as NULL
+	 * and libbpf raises RLIMIT_MEMLOCK itself on kernels before 5.11
+	 * that charge BPF memory to it. libbpf 0.x does so in strict mode. */
+	libbpf_set_strict_mode(LIBBPF_STRICT_ALL);
+#endif
 
 	/* CAP_SYS_ADMIN (21), or CAP_BPF (39) with CAP_PERFMON (38) */
 	if (!(caps & (1ull << 21)) && (~caps & (3ull << 38))) {
@@ -191,8 +199,12 @@ static int libbpf_emit(const struct ot_plan *plan, FILE *out)
 	fprintf(out, "targ_filter_cgroup = %d\n", plan->cgroup || plan->new_cgroup);
 	if (plan->new_cgroup)
 		fprintf(out, "cgroups[0] = { a new cgroup made at run time }\n");
-	else if (plan->cgroup)
-		fprintf(out, "cgroups[0] = { %s }\n", plan->cgroup);
+	else if (plan->cgroup) {
+		/* a path is the user's bytes: escaped, it cannot add a line */
+		fputs("cgroups[0] = { ", out);
+		ot_text_string(out, plan->cgroup, strlen(plan->cgroup));
+		fputs(" }\n", out);
+	}
 	fprintf(out, "targ_max_args = %u\n", plan->max_args);
 	fprintf(out, "targ_failed_only = %d\n", plan->failed_only);
 	fprintf(out, "targ_full_path = %d\n", plan->full_path);
@@ -471,9 +483,11 @@ static void prune_dead(struct opentrace_bpf *skel, const struct ot_plan *plan)
 
 static bool pid_set_empty(struct opentrace_bpf *skel)
 {
-	__u32 key;
+	/* Pid 0 is never in the set, and the key after a missing one is the
+	 * first: the same as a NULL key, which valgrind takes for a bad read. */
+	__u32 none = 0, key;
 
-	return bpf_map_get_next_key(bpf_map__fd(skel->maps.pids), NULL, &key) != 0;
+	return bpf_map_get_next_key(bpf_map__fd(skel->maps.pids), &none, &key) != 0;
 }
 
 static void read_counters(struct opentrace_bpf *skel, struct ot_sink *sink)

@@ -3,6 +3,7 @@
 #include <string.h>
 
 #include "backend.h"
+#include "caps.h"
 #include "msg.h"
 
 #ifdef HAVE_BACKEND_LIBBPF
@@ -63,9 +64,16 @@ static int probe(size_t i, char *why, size_t len)
 
 const struct ot_backend *ot_backend_choose(const char *name)
 {
-	char why[1024];
+	char why[1024], first[1024] = "";
+	const char *first_name = NULL;
 	size_t i;
 
+	/* Every backend loads kernel programs: say once, in one line, which
+	 * capability is missing, rather than once per backend. */
+	if (ot_caps_check(why, sizeof(why))) {
+		ot_error_msg("%s", why);
+		return NULL;
+	}
 	for (i = 0; i < N_BACKENDS; i++) {
 		if (name && strcmp(registry[i].name, name))
 			continue;
@@ -75,8 +83,17 @@ const struct ot_backend *ot_backend_choose(const char *name)
 			ot_error_msg("backend %s cannot run here: %s", name, why);
 			return NULL;
 		}
+		if (!first_name && registry[i].ops) {
+			first_name = registry[i].name;
+			snprintf(first, sizeof(first), "%s", why);
+		}
 	}
-	ot_error_msg("no backend can run here; 'opentrace --list-backends' says why");
+	/* The preferred backend's reason is usually the one to act on. */
+	if (first_name)
+		ot_error_msg("no backend can run here; %s: %s ('opentrace --list-backends' "
+			     "says why for each)", first_name, first);
+	else
+		ot_error_msg("no backend can run here; 'opentrace --list-backends' says why");
 	return NULL;
 }
 

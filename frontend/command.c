@@ -124,12 +124,15 @@ static void child(const struct ot_plan *plan, const struct identity *id, int hol
 	char c;
 	int err;
 
-	/* If opentrace dies before releasing us, do not run untraced. */
+	/* If opentrace dies before releasing us, do not run untraced. The
+	 * signal alone is not enough: a dying process closes its files before
+	 * it signals its children, so EOF on the hold pipe comes first, and
+	 * must mean "give up", never "go". */
 	prctl(PR_SET_PDEATHSIG, SIGKILL);
 	do
 		r = read(hold_fd, &c, 1);
 	while (r < 0 && errno == EINTR);
-	if (r != 0)
+	if (r != 1)
 		_exit(127);
 	if (id->change &&
 	    (setgroups(id->ngroups, id->groups) || setgid(id->gid) || setuid(id->uid))) {
@@ -185,8 +188,11 @@ int ot_command_release(void *arg)
 {
 	struct ot_command *cmd = arg;
 
-	/* EOF on the hold pipe is the go signal; a byte would mean abort. */
+	/* A byte on the hold pipe is the go signal; EOF means abort. A write
+	 * that fails finds the child already gone, which the wait reports. */
 	if (!cmd->released) {
+		if (write(cmd->release_fd, "g", 1) < 0)
+			ot_perror_msg("releasing the command");
 		close(cmd->release_fd);
 		cmd->release_fd = -1;
 		cmd->released = true;
@@ -199,12 +205,8 @@ int ot_command_wait(struct ot_command *cmd, const char *name)
 	int status, err = 0;
 	ssize_t n;
 
-	if (!cmd->released) {
-		/* never released: tell the child to give up */
-		if (write(cmd->release_fd, "x", 1) < 0)
-			kill(cmd->pid, SIGKILL);
-		close(cmd->release_fd);
-	}
+	if (!cmd->released)
+		close(cmd->release_fd);	/* never released: EOF tells the child to give up */
 	while (waitpid(cmd->pid, &status, 0) < 0) {
 		if (errno != EINTR) {
 			ot_perror_msg("waitpid");

@@ -10,7 +10,8 @@
 
 struct ot_command {
 	pid_t pid;
-	int release_fd;		/* write end: closing it lets the child exec */
+	int release_fd;		/* write end: a byte lets the child exec, EOF
+				 * makes it exit */
 	int error_fd;		/* read end: the child's exec errno, if any */
 	bool released;
 };

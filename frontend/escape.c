@@ -1,5 +1,6 @@
 #include "config.h"
 
+#include <stdbool.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -59,10 +60,27 @@ char *ot_csv_quote(char *dst, const char *s, size_t n)
 
 static const char hexdigits[] = "0123456789abcdef";
 
+/* Valid UTF-8 that a reader at a terminal must not get as it is: the C1
+ * controls (U+0080 to U+009F), which some terminals obey (U+009B is CSI),
+ * and the bidirectional marks, embeddings, overrides and isolates
+ * (U+061C, U+200E, U+200F, U+202A to U+202E, U+2066 to U+2069), with
+ * which one file name can display as another. */
+static bool unsafe_on_terminal(const unsigned char *p, size_t len)
+{
+	if (len == 2)
+		return (p[0] == 0xc2 && p[1] < 0xa0) || (p[0] == 0xd8 && p[1] == 0x9c);
+	if (len == 3 && p[0] == 0xe2)
+		return (p[1] == 0x80 && (p[2] == 0x8e || p[2] == 0x8f ||
+					 (p[2] >= 0xaa && p[2] <= 0xae))) ||
+		       (p[1] == 0x81 && p[2] >= 0xa6 && p[2] <= 0xa9);
+	return false;
+}
+
 /* Shared walk: runs of bytes that need no escaping are written whole; the
- * caller's escape function handles the rest. */
+ * caller's escape function handles the rest. For a terminal, the
+ * sequences above are escaped byte by byte too. */
 static void escaped(FILE *f, const char *s, size_t n,
-		    void (*esc)(FILE *, unsigned char, int))
+		    void (*esc)(FILE *, unsigned char, int), bool terminal)
 {
 	const unsigned char *p = (const unsigned char *)s, *run = p;
 	const unsigned char *end = p + n;
@@ -75,6 +93,8 @@ static void escaped(FILE *f, const char *s, size_t n,
 			continue;
 		}
 		len = *p >= 0x80 ? ot_utf8_seq_len(p, end - p) : 0;
+		if (terminal && unsafe_on_terminal(p, len))
+			len = 0;
 		if (len) {
 			p += len;
 			continue;
@@ -125,11 +145,11 @@ static void text_esc(FILE *f, unsigned char c, int invalid)
 void ot_json_string(FILE *f, const char *s, size_t n)
 {
 	putc_unlocked('"', f);
-	escaped(f, s, n, json_esc);
+	escaped(f, s, n, json_esc, false);
 	putc_unlocked('"', f);
 }
 
 void ot_text_string(FILE *f, const char *s, size_t n)
 {
-	escaped(f, s, n, text_esc);
+	escaped(f, s, n, text_esc, true);
 }

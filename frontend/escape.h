@@ -16,7 +16,8 @@ char *ot_csv_quote(char *dst, const char *s, size_t n);
  * the original bytes can be recovered. */
 void ot_json_string(FILE *f, const char *s, size_t n);
 /* For the text table: valid UTF-8 printables as is, backslash doubled,
- * everything else as \n \t \r or \xXX. */
+ * everything else (C1 controls and bidirectional controls included) as
+ * \n \t \r or \xXX. */
 void ot_text_string(FILE *f, const char *s, size_t n);
 
 /* Length of the valid UTF-8 sequence at s (1 to 4), or 0 if s does not

@@ -8,6 +8,8 @@
 
 #include "msg.h"
 
+ot_exit_fn ot_exit = exit;
+
 static void vmsg(int err, const char *fmt, va_list ap)
 {
 	fflush(stdout);
@@ -44,7 +46,7 @@ void ot_error_msg_and_die(const char *fmt, ...)
 	va_start(ap, fmt);
 	vmsg(0, fmt, ap);
 	va_end(ap);
-	exit(1);
+	ot_exit(1);
 }
 
 void ot_error_msg_and_help(const char *fmt, ...)
@@ -55,5 +57,5 @@ void ot_error_msg_and_help(const char *fmt, ...)
 	vmsg(0, fmt, ap);
 	va_end(ap);
 	fputs("Try 'opentrace --help' for more information.\n", stderr);
-	exit(OT_EXIT_USAGE);
+	ot_exit(OT_EXIT_USAGE);
 }

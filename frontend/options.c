@@ -156,6 +156,18 @@ static void usage(void)
 	stdout);
 }
 
+/* An argument quoted in a message: the first 64 bytes say which one it
+ * was; a megabyte of it would bury the message. */
+static const char *clip(const char *arg)
+{
+	static char buf[72];
+
+	if (strlen(arg) <= 64)
+		return arg;
+	snprintf(buf, sizeof(buf), "%.61s...", arg);
+	return buf;
+}
+
 static long long parse_int(const char *opt, const char *arg, long long min, long long max,
 			   const char *what)
 {
@@ -165,7 +177,7 @@ static long long parse_int(const char *opt, const char *arg, long long min, long
 	errno = 0;
 	v = strtoll(arg, &end, 10);
 	if (!*arg || *end || errno || v < min || v > max || isspace((unsigned char)*arg))
-		ot_error_msg_and_help("%s: '%s' is not %s (%lld to %lld)", opt, arg, what, min, max);
+		ot_error_msg_and_help("%s: '%s' is not %s (%lld to %lld)", opt, clip(arg), what, min, max);
 	return v;
 }
 
@@ -181,21 +193,29 @@ static void set_target(struct ot_plan *plan, enum ot_target target, const char *
 static void parse_pids(struct ot_plan *plan, const char *arg)
 {
 	const char *p = arg;
+	size_t cap = plan->npids;
 
 	for (;;) {
 		size_t len = strcspn(p, ",");
 		char num[16];
-		pid_t *grown;
 
 		if (len == 0 || len >= sizeof(num))
 			ot_error_msg_and_help("-p: '%s' is not a list of process IDs "
-					      "(e.g. -p 1234 or -p 1234,5678)", arg);
+					      "(e.g. -p 1234 or -p 1234,5678)", clip(arg));
+		if (plan->npids == OT_MAX_PIDS)
+			ot_error_msg_and_help("-p: more than %d process IDs; trace them by "
+					      "user (-u) or cgroup (--cgroup) instead", OT_MAX_PIDS);
 		memcpy(num, p, len);
 		num[len] = '\0';
-		grown = realloc(plan->pids, (plan->npids + 1) * sizeof(*plan->pids));
-		if (!grown)
-			ot_error_msg_and_die("out of memory");
-		plan->pids = grown;
+		if (plan->npids == cap) {
+			pid_t *grown;
+
+			cap = cap ? 2 * cap : 16;
+			grown = realloc(plan->pids, cap * sizeof(*plan->pids));
+			if (!grown)
+				ot_error_msg_and_die("out of memory");
+			plan->pids = grown;
+		}
 		plan->pids[plan->npids++] = parse_int("-p", num, 1, INT_MAX, "a process ID");
 		if (!p[len])
 			break;
@@ -211,7 +231,7 @@ static uid_t parse_user(const char *opt, const char *arg)
 		return parse_int(opt, arg, 0, UINT_MAX - 1, "a user ID");
 	pw = getpwnam(arg);
 	if (!pw)
-		ot_error_msg_and_help("%s: no user named '%s'", opt, arg);
+		ot_error_msg_and_help("%s: no user named '%s'", opt, clip(arg));
 	return pw->pw_uid;
 }
 
@@ -223,7 +243,7 @@ static double parse_seconds(const char *arg)
 	errno = 0;
 	v = strtod(arg, &end);
 	if (!*arg || *end || errno || !(v > 0) || v > 1e9)
-		ot_error_msg_and_help("-d: '%s' is not a positive number of seconds", arg);
+		ot_error_msg_and_help("-d: '%s' is not a positive number of seconds", clip(arg));
 	return v;
 }
 
@@ -239,7 +259,7 @@ static size_t parse_size(const char *arg)
 	else if (*end == 'M' || *end == 'm')
 		mult = 1024 * 1024, end++;
 	if (!isdigit((unsigned char)*arg) || *end || errno || v == 0 || v > (1ull << 30) / mult)
-		ot_error_msg_and_help("--buffer-size: '%s' is not a size from 4K to 1024M", arg);
+		ot_error_msg_and_help("--buffer-size: '%s' is not a size from 4K to 1024M", clip(arg));
 	v *= mult;
 	/* the kernel wants a power of two of whole pages */
 	while (size < v)
@@ -319,7 +339,7 @@ static void check_regex(const char *re)
 
 	if (rc) {
 		regerror(rc, &preg, err, sizeof(err));
-		ot_error_msg_and_help("--args-match: '%s' is not a regular expression: %s", re, err);
+		ot_error_msg_and_help("--args-match: '%s' is not a regular expression: %s", clip(re), err);
 	}
 	regfree(&preg);
 }
@@ -332,7 +352,7 @@ static enum ot_format parse_format(const char *arg)
 	for (i = 0; i < sizeof(names) / sizeof(names[0]); i++)
 		if (!strcmp(arg, names[i]))
 			return (enum ot_format)i;
-	ot_error_msg_and_help("--format: '%s' is not one of text, csv, json, jsonl", arg);
+	ot_error_msg_and_help("--format: '%s' is not one of text, csv, json, jsonl", clip(arg));
 }
 
 void ot_options_parse(struct ot_plan *plan, int argc, char **argv)
@@ -379,7 +399,7 @@ void ot_options_parse(struct ot_plan *plan, int argc, char **argv)
 			if (strlen(optarg) > sizeof(plan->comm) - 1)
 				ot_error_msg_and_help("-n: '%s' is longer than 15 bytes, the longest a "
 						      "command name (comm) can be, so it would never match",
-						      optarg);
+						      clip(optarg));
 			strcpy(plan->comm, optarg);
 			break;
 		case 'x':
@@ -404,7 +424,7 @@ void ot_options_parse(struct ot_plan *plan, int argc, char **argv)
 		case 'B':
 			if (!ot_backend_known(optarg))
 				ot_error_msg_and_help("-B: no backend named '%s' (known: libbpf, bcc, stap; "
-						      "see --list-backends)", optarg);
+						      "see --list-backends)", clip(optarg));
 			if (plan->backend && strcmp(plan->backend, optarg))
 				ot_error_msg_and_help("%s and -B %s disagree: choose one backend",
 						      stap_opt ? stap_opt : "-B", optarg);
@@ -479,16 +499,16 @@ void ot_options_parse(struct ot_plan *plan, int argc, char **argv)
 			break;
 		case 'h':
 			usage();
-			exit(0);
+			ot_exit(0);
 		case 'V':
 			printf("opentrace %s\n", PACKAGE_VERSION);
-			exit(0);
+			ot_exit(0);
 		case ':':
-			ot_error_msg_and_help("option '%s' needs an argument", argv[optind - 1]);
+			ot_error_msg_and_help("option '%s' needs an argument", clip(argv[optind - 1]));
 		default:
 			if (optopt)
 				ot_error_msg_and_help("unknown option '-%c'", optopt);
-			ot_error_msg_and_help("unknown option '%s'", argv[optind - 1]);
+			ot_error_msg_and_help("unknown option '%s'", clip(argv[optind - 1]));
 		}
 	}
 

@@ -3,9 +3,11 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <inttypes.h>
+#include <poll.h>
 #include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "escape.h"
@@ -87,6 +89,7 @@ struct ot_output {
 	uint64_t start_ns;
 	uint64_t records;
 	bool exec_only;		/* execsnoop's table: PCOMM for COMM */
+	bool stream;		/* a pipe or socket, whose reader can go away */
 	bool failed;
 	/* CSV: the record being built, handed to stdio whole */
 	char *rec;
@@ -645,6 +648,7 @@ static void put_header(struct ot_output *o)
 struct ot_output *ot_output_open(const struct ot_output_spec *spec, uint64_t start_ns)
 {
 	struct ot_output *o = calloc(1, sizeof(*o));
+	struct stat st;
 	char err[256];
 
 	if (!o) {
@@ -676,7 +680,16 @@ struct ot_output *ot_output_open(const struct ot_output_spec *spec, uint64_t sta
 	}
 	/* Records are written in batches and flushed once per batch. */
 	setvbuf(o->f, NULL, _IOFBF, 1 << 20);
+	o->stream = !fstat(fileno(o->f), &st) && (S_ISFIFO(st.st_mode) || S_ISSOCK(st.st_mode));
 	put_header(o);
+	/* The header goes out now, so a reader sees the columns at once and
+	 * an output that cannot be written fails before anything runs. */
+	if (ot_output_flush(o)) {
+		if (o->f != stdout)
+			fclose(o->f);
+		free(o);
+		return NULL;
+	}
 	return o;
 }
 
@@ -714,6 +727,22 @@ void ot_output_event(struct ot_output *o, const struct ot_event *ev)
 int ot_output_flush(struct ot_output *o)
 {
 	if (!o->failed && (fflush(o->f) || ferror(o->f))) {
+		ot_perror_msg("writing to %s", o->name);
+		o->failed = true;
+	}
+	return o->failed ? -1 : 0;
+}
+
+int ot_output_check(struct ot_output *o)
+{
+	struct pollfd pfd = { .fd = fileno(o->f), .events = POLLOUT };
+
+	if (o->failed || !o->stream)
+		return o->failed ? -1 : 0;
+	/* A pipe whose readers are all gone polls as POLLERR, a socket shut
+	 * down by its peer as POLLHUP; a write would fail with EPIPE. */
+	if (poll(&pfd, 1, 0) == 1 && (pfd.revents & (POLLERR | POLLHUP))) {
+		errno = EPIPE;
 		ot_perror_msg("writing to %s", o->name);
 		o->failed = true;
 	}

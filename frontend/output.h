@@ -23,6 +23,9 @@ void ot_output_event(struct ot_output *out, const struct ot_event *ev);
 int ot_output_close(struct ot_output *out, const struct ot_stats *stats);
 /* Pushes buffered records out; -1 once a write has failed. */
 int ot_output_flush(struct ot_output *out);
+/* -1 (reported) when the output is a pipe or socket that nobody reads
+ * any more, so that a trace with nothing to write still notices. */
+int ot_output_check(struct ot_output *out);
 /* Moves the origin of relative times (text -T), for output whose start is
  * known only from its records (--replay). */
 void ot_output_set_start(struct ot_output *out, uint64_t start_ns);

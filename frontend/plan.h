@@ -13,6 +13,9 @@
 
 /* The most exec arguments --max-args may ask for. */
 #define OT_MAX_ARGS 128
+/* The most process IDs -p may name: the size of the libbpf backend's pid
+ * set (bpf/opentrace.bpf.c), which must keep room for descendants too. */
+#define OT_MAX_PIDS 65536
 
 enum ot_target {
 	OT_TARGET_ALL,

@@ -77,6 +77,11 @@ bool ot_sink_tick(struct ot_sink *sink)
 		if (ot_output_flush(sink->out))
 			sink->failed = true;
 	}
+	if (!sink->failed && ot_now_ns() >= sink->next_output_check) {
+		if (ot_output_check(sink->out))
+			sink->failed = true;
+		sink->next_output_check = ot_now_ns() + 50 * 1000 * 1000;
+	}
 	if (sink->failed || (sink->stop && *sink->stop))
 		return true;
 	if (sink->deadline_ns && ot_now_ns() >= sink->deadline_ns)

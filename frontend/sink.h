@@ -23,6 +23,7 @@ struct ot_sink {
 	const regex_t *args_re;			/* --args-match */
 	const char *cgroup_dir;			/* --new-cgroup: ends when empty */
 	uint64_t next_cgroup_check;
+	uint64_t next_output_check;
 	bool dirty;
 	bool failed;
 };
@@ -36,8 +37,8 @@ void ot_sink_loss(struct ot_sink *sink, uint64_t lost, uint64_t unmatched);
 /* The backend is attached and filtering: a held command may start now. */
 int ot_sink_ready(struct ot_sink *sink);
 /* Called by a backend once per batch: flushes output and says whether to
- * stop (signal, -d deadline, output that can no longer be written, or an
- * empty --new-cgroup). */
+ * stop (signal, -d deadline, output that can no longer be written or
+ * whose reader has gone, or an empty --new-cgroup). */
 bool ot_sink_tick(struct ot_sink *sink);
 
 #endif

@@ -15,6 +15,9 @@
  *             UTF-8 and valid UTF-8
  *   slow      one open that blocks ~100 ms on a fifo, opened by a thread
  *   burst N   N opens of one file; prints only N, on fd 3
+ *   many N    N processes (this one and N-1 children) open one file once
+ *             each; their pids, comma-separated, go to fd 3 before the go
+ *             line is read, so the test can name them all with -p
  *
  * After release it calls nothing that opens files behind its back: no
  * stdio on new files, no locale, no name service. */
@@ -31,6 +34,7 @@
 #include <sys/prctl.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
+#include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -312,17 +316,65 @@ static void do_burst(long n)
 	fprintf(csv, "%ld\n", n);
 }
 
+static int many_hold[2];
+static char *many_file;
+
+static void many_spawn(long n)
+{
+	long i;
+
+	many_file = path_in("f");
+	if (pipe(many_hold))
+		die("pipe");
+	fprintf(csv, "%d", getpid());
+	for (i = 1; i < n; i++) {
+		pid_t pid = fork();
+		char c;
+
+		if (pid < 0)
+			die("fork");
+		if (pid == 0) {
+			close(many_hold[1]);
+			/* EOF on the pipe is the go signal */
+			if (read(many_hold[0], &c, 1) != 0)
+				_exit(99);
+			_exit(syscall(SYS_openat, AT_FDCWD, many_file, O_RDONLY | O_CREAT, 0644) < 0 ?
+			      99 : 0);
+		}
+		fprintf(csv, ",%d", pid);
+	}
+	fputc('\n', csv);
+	if (fflush(csv))
+		die("writing the pids");
+}
+
+static void many_run(long n)
+{
+	long i, failed = 0;
+	int status;
+
+	close(many_hold[0]);
+	close(many_hold[1]);
+	for (i = 1; i < n; i++)
+		if (wait(&status) < 0 || !WIFEXITED(status) || WEXITSTATUS(status))
+			failed++;
+	if (failed || syscall(SYS_openat, AT_FDCWD, many_file, O_RDONLY | O_CREAT, 0644) < 0)
+		die("many: an open failed");
+}
+
 int main(int argc, char **argv)
 {
 	char line[16];
+	int counted;
 
 	if (argc < 3) {
-		fputs("usage: open-helper basic|hostile|slow|burst N DIR [SELECT]\n", stderr);
+		fputs("usage: open-helper basic|hostile|slow|burst N|many N DIR [SELECT]\n", stderr);
 		return 99;
 	}
-	dir = argv[2 + !strcmp(argv[1], "burst")];
-	if (argc > 3 + !strcmp(argv[1], "burst"))
-		select_ = argv[3 + !strcmp(argv[1], "burst")];
+	counted = !strcmp(argv[1], "burst") || !strcmp(argv[1], "many");
+	dir = argv[2 + counted];
+	if (argc > 3 + counted)
+		select_ = argv[3 + counted];
 	if (strpbrk(dir, "\"\\,\n\t"))
 		die("DIR must be a plain path");
 	csv = fdopen(3, "w");
@@ -331,6 +383,8 @@ int main(int argc, char **argv)
 		die("fds 3 and 4 must be open");
 	prctl(PR_GET_NAME, comm);
 	umask(022);
+	if (!strcmp(argv[1], "many"))
+		many_spawn(atol(argv[2]));
 	/* held until the tracer is live */
 	if (!fgets(line, sizeof(line), stdin))
 		die("waiting for the go line");
@@ -342,6 +396,8 @@ int main(int argc, char **argv)
 		do_slow();
 	else if (!strcmp(argv[1], "burst"))
 		do_burst(atol(argv[2]));
+	else if (!strcmp(argv[1], "many"))
+		many_run(atol(argv[2]));
 	else
 		die("unknown scenario");
 	return fclose(csv) || fclose(jsonl) ? 99 : 0;

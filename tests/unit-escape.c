@@ -71,6 +71,17 @@ int main(void)
 	TEXT("back\\slash", "back\\\\slash");
 	TEXT("bad\xff\x01", "bad\\xff\\x01");
 	TEXT("caf\xc3\xa9", "caf\xc3\xa9");
+	/* C1 controls, valid UTF-8 that some terminals obey: U+009B is CSI */
+	TEXT("\xc2\x9b" "2J", "\\xc2\\x9b2J");
+	TEXT("\xc2\x80\xc2\x9f\xc2\xa0", "\\xc2\\x80\\xc2\\x9f\xc2\xa0");
+	JSON("\xc2\x9b", "\"\xc2\x9b\"");
+	/* bidirectional controls, with which a name displays as another */
+	TEXT("a\xe2\x80\xaetxt.exe", "a\\xe2\\x80\\xaetxt.exe");
+	TEXT("\xe2\x81\xa6\xe2\x81\xa9\xe2\x80\x8f\xd8\x9c",
+	     "\\xe2\\x81\\xa6\\xe2\\x81\\xa9\\xe2\\x80\\x8f\\xd8\\x9c");
+	TEXT("\xe2\x80\xa9\xe2\x80\xaf\xe2\x81\xa5", "\xe2\x80\xa9\xe2\x80\xaf\xe2\x81\xa5");
+	JSON("\xe2\x80\xae", "\"\xe2\x80\xae\"");
+	TEXT("\x7f", "\\x7f");
 
 	if (failures)
 		fprintf(stderr, "%d checks failed\n", failures);

@@ -265,7 +265,9 @@ int main(int argc, char **argv)
 		return 0;
 #endif
 	} else if (!strcmp(mode, "other")) {
+		/* the one open of this mode, which a tracer may report */
 		fd = open(file, O_RDONLY);
+		opens++;
 		if (fd < 0)
 			die(file);
 		LOOP({

@@ -769,8 +769,10 @@ int BPF_PROG(ot_fork, struct task_struct *parent, struct task_struct *child)
 
 	if (!targ_follow || ptgid == ctgid)
 		return 0;
-	if (bpf_map_lookup_elem(&pids, &ptgid))
-		bpf_map_update_elem(&pids, &ctgid, &one, BPF_ANY);
+	/* a child the full set cannot take goes untraced: counted, not hidden */
+	if (bpf_map_lookup_elem(&pids, &ptgid) &&
+	    bpf_map_update_elem(&pids, &ctgid, &one, BPF_ANY))
+		count(OT_CNT_LOST);
 	return 0;
 }
 

@@ -1729,6 +1729,8 @@ out:
 const struct ot_backend ot_backend_bcc = {
 	.name = "bcc",
 	.description = "C text compiled at run time by libbcc (kernel headers; tracepoints or kprobes)",
+	.no_full_path = "the walk needs struct mount, which is private to the kernel's fs/ "
+			"and in no headers package",
 	.probe = bcc_probe,
 	.emit = bcc_emit,
 	.run = bcc_run,

@@ -136,13 +136,19 @@ static void put_section(FILE *out, const char *name, unsigned arg, unsigned arg2
 	}
 }
 
+/* The tapset's path functions (fullpath_struct_file, task_dentry_path)
+ * @cast to kernel types, which stap only finds in kernel debuginfo: pass 2
+ * fails on a stock kernel ("type definition 'dentry' not found"). */
+#define STAP_NO_FULL_PATH "the tapset's path functions need the kernel's debuginfo, " \
+			  "which stock kernels do not ship"
+
 /* -F for a script or module that is not run here: say it once, as the
  * frontend does for a run. */
 static void warn_full_path(const struct ot_plan *plan)
 {
 	if (plan->full_path)
-		ot_error_msg("-B stap cannot resolve full paths: its events carry the path as "
-			     "passed and no full_path");
+		ot_error_msg("-B stap cannot resolve full paths (" STAP_NO_FULL_PATH "): its "
+			     "events carry the path as passed and no full_path");
 }
 
 /* What the plan asks that the tapset cannot do; 0 or -1 with a message. */
@@ -1471,6 +1477,11 @@ static int stap_build(const struct ot_plan *plan)
 	if (unsupported(plan))
 		goto out;
 	warn_full_path(plan);
+	/* reading a request needs io_uring's private structures, which the
+	 * tapset cannot cast to without debuginfo: say so, do not hide it */
+	if (plan->events & OT_EVENTS_OPEN)
+		ot_error_msg("stap: io_uring opens are not traced by this backend "
+			     "(-B libbpf traces them)");
 	dir = dirname(copy);
 	name = basename(copy2);
 	dot = strrchr(name, '.');
@@ -1533,4 +1544,5 @@ const struct ot_backend ot_backend_stap = {
 	.run = stap_run,
 	.build = stap_build,
 	.replay = ot_stap_replay,
+	.no_full_path = STAP_NO_FULL_PATH,
 };

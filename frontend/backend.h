@@ -19,6 +19,8 @@ struct ot_backend {
 	const char *name;
 	const char *description;
 	unsigned caps;			/* enum ot_backend_cap bits */
+	/* without OT_CAP_FULL_PATH: why, for the one message at start */
+	const char *no_full_path;
 	/* 0 when usable on this host; otherwise a sentence in why saying what
 	 * is missing and what to do about it. */
 	int (*probe)(char *why, size_t len);

@@ -117,8 +117,9 @@ int main(int argc, char **argv)
 	if (!backend)
 		goto out;
 	if (plan.full_path && !(backend->caps & OT_CAP_FULL_PATH))
-		ot_error_msg("-B %s cannot resolve full paths: events carry the path as "
-			     "passed and no full_path", backend->name);
+		ot_error_msg("-B %s cannot resolve full paths (%s): events carry the path as "
+			     "passed and no full_path", backend->name,
+			     backend->no_full_path ? backend->no_full_path : "not supported");
 
 	install_signals();
 	sink.stop = &stop_signal;

@@ -23,7 +23,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/mount.h>
 #include <sys/stat.h>
 #include <sys/utsname.h>
 #include <time.h>
@@ -34,6 +33,8 @@
 #include <bcc/perf_reader.h>
 
 #include "backend.h"
+#include "caps.h"
+#include "tracefs.h"
 #include "msg.h"
 #include "templates/bcc/record.h"
 #include "templates/bcc/embedded.h"
@@ -221,42 +222,9 @@ struct host {
 	bool task_reads;		/* headers are the running kernel's */
 };
 
-static const char *const tracefs_dirs[] = {
-	"/sys/kernel/tracing",
-	"/sys/kernel/debug/tracing",
-};
-
-static bool dir_exists(const char *path)
-{
-	struct stat st;
-
-	return !stat(path, &st) && S_ISDIR(st.st_mode);
-}
-
 static bool file_exists(const char *path)
 {
 	return !access(path, F_OK);
-}
-
-static const char *tracefs_mounted(void)
-{
-	char path[64];
-	size_t i;
-
-	for (i = 0; i < sizeof(tracefs_dirs) / sizeof(tracefs_dirs[0]); i++) {
-		snprintf(path, sizeof(path), "%s/events", tracefs_dirs[i]);
-		if (dir_exists(path))
-			return tracefs_dirs[i];
-	}
-	return NULL;
-}
-
-static bool tracepoint_exists(const char *tracefs, const char *category, const char *event)
-{
-	char path[256];
-
-	snprintf(path, sizeof(path), "%s/events/%s/%s", tracefs, category, event);
-	return dir_exists(path);
 }
 
 static bool tracepoint_has_field(const char *tracefs, const char *category, const char *event,
@@ -351,7 +319,7 @@ static int find_headers(char *dir, size_t len, char *why, size_t wlen)
 	}
 	snprintf(dir, len, "/lib/modules/%s/build", u.release);
 	snprintf(src, sizeof(src), "/lib/modules/%s/source", u.release);
-	if (dir_exists(dir)) {
+	if (ot_dir_exists(dir)) {
 		char kconfig_build[PATH_MAX + 32], kconfig_src[PATH_MAX + 32];
 
 		snprintf(kconfig_build, sizeof(kconfig_build), "%s/include/linux/kconfig.h", dir);
@@ -421,7 +389,7 @@ static void probe_host(struct host *h)
 	memset(h, 0, sizeof(*h));
 	h->task_reads = !find_headers(headers, sizeof(headers), why, sizeof(why)) &&
 			headers_match(headers);
-	h->tracefs = tracefs_mounted();
+	h->tracefs = ot_tracefs_mounted();
 	if (!h->tracefs) {
 		/* Only --emit gets here (run mounts tracefs first), typically
 		 * not as root: show the text of the common case, tracepoints,
@@ -430,7 +398,7 @@ static void probe_host(struct host *h)
 			h->via[i] = VIA_TRACEPOINT;
 		return;
 	}
-	h->kprobes = dir_exists("/sys/bus/event_source/devices/kprobe");
+	h->kprobes = ot_dir_exists("/sys/bus/event_source/devices/kprobe");
 	if (!h->kprobes && h->tracefs) {
 		char path[64];
 
@@ -442,8 +410,8 @@ static void probe_host(struct host *h)
 
 		snprintf(enter, sizeof(enter), "sys_enter_%s", syscalls[i].name);
 		snprintf(exit_, sizeof(exit_), "sys_exit_%s", syscalls[i].name);
-		if (!force && h->tracefs && tracepoint_exists(h->tracefs, "syscalls", enter) &&
-		    tracepoint_exists(h->tracefs, "syscalls", exit_)) {
+		if (!force && h->tracefs && ot_tracepoint_exists(h->tracefs, "syscalls", enter) &&
+		    ot_tracepoint_exists(h->tracefs, "syscalls", exit_)) {
 			h->via[i] = VIA_TRACEPOINT;
 			continue;
 		}
@@ -456,25 +424,8 @@ static void probe_host(struct host *h)
 						  "group_dead");
 }
 
-/* The effective capability set, from /proc/self/status. */
-static uint64_t effective_caps(void)
-{
-	FILE *f = fopen("/proc/self/status", "re");
-	char line[256];
-	uint64_t caps = 0;
-
-	if (!f)
-		return 0;
-	while (fgets(line, sizeof(line), f))
-		if (sscanf(line, "CapEff: %" SCNx64, &caps) == 1)
-			break;
-	fclose(f);
-	return caps;
-}
-
 static int bcc_probe(char *why, size_t len)
 {
-	uint64_t caps = effective_caps();
 	char headers[PATH_MAX];
 	struct host h;
 	size_t i;
@@ -483,14 +434,11 @@ static int bcc_probe(char *why, size_t len)
 	 * the same package and is opened when a program is not in the cache. */
 	if (load_libbcc_bpf(why, len))
 		return -1;
-	/* CAP_SYS_ADMIN (21), or CAP_BPF (39) with CAP_PERFMON (38) */
-	if (!(caps & (1ull << 21)) && (~caps & (3ull << 38))) {
-		snprintf(why, len, "needs root, or CAP_BPF and CAP_PERFMON (run it with sudo)");
+	if (ot_caps_check(why, len))
 		return -1;
-	}
 	if (find_headers(headers, sizeof(headers), why, len))
 		return -1;
-	if (!tracefs_mounted() && !dir_exists("/sys/kernel/tracing")) {
+	if (!ot_tracefs_mounted() && !ot_dir_exists("/sys/kernel/tracing")) {
 		snprintf(why, len, "tracefs is not mounted and /sys/kernel/tracing does not exist");
 		return -1;
 	}
@@ -1604,21 +1552,6 @@ static void read_counters(struct bcc_run *r, struct ot_sink *sink, uint64_t perf
 	ot_sink_loss(sink, total[OT_BCC_CNT_LOST] + perf_lost, total[OT_BCC_CNT_UNMATCHED]);
 }
 
-/* BCC finds tracepoint formats through tracefs; mount it where it belongs
- * if no one has. */
-static const char *tracefs_ensure(void)
-{
-	const char *dir = tracefs_mounted();
-
-	if (dir)
-		return dir;
-	if (mount("nodev", "/sys/kernel/tracing", "tracefs", 0, NULL)) {
-		ot_perror_msg("bcc: tracefs is not mounted and mounting it on /sys/kernel/tracing failed");
-		return NULL;
-	}
-	return tracefs_mounted();
-}
-
 static int bcc_run(const struct ot_plan *plan, struct ot_sink *sink)
 {
 	bool filter_pids = filters_pids(plan);
@@ -1638,7 +1571,7 @@ static int bcc_run(const struct ot_plan *plan, struct ot_sink *sink)
 		ot_error_msg("bcc: %s", why);
 		return -1;
 	}
-	if (!tracefs_ensure())
+	if (!ot_tracefs_ensure("bcc"))
 		return -1;
 	probe_host(&h);
 	ctx.task_reads = h.task_reads;
@@ -1677,7 +1610,7 @@ static int bcc_run(const struct ot_plan *plan, struct ot_sink *sink)
 	 * structures; the BCC program has no layout for them: say so rather
 	 * than leave them out silently. */
 	if ((plan->events & OT_EVENTS_OPEN) &&
-	    tracepoint_exists(h.tracefs ? h.tracefs : tracefs_dirs[0], "io_uring",
+	    ot_tracepoint_exists(h.tracefs ? h.tracefs : OT_TRACEFS_DEFAULT, "io_uring",
 			      "io_uring_submit_req"))
 		ot_error_msg("bcc: io_uring opens are not traced by this backend (-B libbpf "
 			     "traces them)");

@@ -11,14 +11,14 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/mount.h>
-#include <sys/stat.h>
 #include <unistd.h>
 
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 
 #include "backend.h"
+#include "caps.h"
+#include "tracefs.h"
 #include "escape.h"
 #include "msg.h"
 #include "opentrace.h"
@@ -34,73 +34,8 @@ _Static_assert(OT_MAX_ARGS_LIMIT == OT_MAX_ARGS, "exec argument limits differ");
 #define LIVENESS_NS (20 * 1000 * 1000)
 #define DEFAULT_RING (4u << 20)
 
-static const char *const tracefs_dirs[] = {
-	"/sys/kernel/tracing",
-	"/sys/kernel/debug/tracing",
-};
-
-static bool dir_exists(const char *path)
-{
-	struct stat st;
-
-	return !stat(path, &st) && S_ISDIR(st.st_mode);
-}
-
-static const char *tracefs_mounted(void)
-{
-	char path[64];
-	size_t i;
-
-	for (i = 0; i < sizeof(tracefs_dirs) / sizeof(tracefs_dirs[0]); i++) {
-		snprintf(path, sizeof(path), "%s/events", tracefs_dirs[i]);
-		if (dir_exists(path))
-			return tracefs_dirs[i];
-	}
-	return NULL;
-}
-
-/* libbpf finds tracepoint IDs through tracefs; mount it where it belongs
- * if no one has. */
-static const char *tracefs_ensure(void)
-{
-	const char *dir = tracefs_mounted();
-
-	if (dir)
-		return dir;
-	if (mount("nodev", "/sys/kernel/tracing", "tracefs", 0, NULL)) {
-		ot_perror_msg("libbpf: tracefs is not mounted and mounting it on /sys/kernel/tracing failed");
-		return NULL;
-	}
-	return tracefs_mounted();
-}
-
-static bool tracepoint_exists(const char *tracefs, const char *category, const char *event)
-{
-	char path[256];
-
-	snprintf(path, sizeof(path), "%s/events/%s/%s", tracefs, category, event);
-	return dir_exists(path);
-}
-
-/* The effective capability set, from /proc/self/status. */
-static uint64_t effective_caps(void)
-{
-	FILE *f = fopen("/proc/self/status", "re");
-	char line[256];
-	uint64_t caps = 0;
-
-	if (!f)
-		return 0;
-	while (fgets(line, sizeof(line), f))
-		if (sscanf(line, "CapEff: %" SCNx64, &caps) == 1)
-			break;
-	fclose(f);
-	return caps;
-}
-
 static int libbpf_probe(char *why, size_t len)
 {
-	uint64_t caps = effective_caps();
 	const char *tracefs;
 
 #if LIBBPF_MAJOR_VERSION < 1
@@ -110,11 +45,8 @@ static int libbpf_probe(char *why, size_t len)
 	libbpf_set_strict_mode(LIBBPF_STRICT_ALL);
 #endif
 
-	/* CAP_SYS_ADMIN (21), or CAP_BPF (39) with CAP_PERFMON (38) */
-	if (!(caps & (1ull << 21)) && (~caps & (3ull << 38))) {
-		snprintf(why, len, "needs root, or CAP_BPF and CAP_PERFMON (run it with sudo)");
+	if (ot_caps_check(why, len))
 		return -1;
-	}
 	if (access("/sys/kernel/btf/vmlinux", R_OK)) {
 		snprintf(why, len, "the kernel has no BTF (/sys/kernel/btf/vmlinux), which CO-RE "
 			 "needs; use -B bcc with kernel headers, or -B stap");
@@ -126,12 +58,12 @@ static int libbpf_probe(char *why, size_t len)
 			 "or later); use -B bcc");
 		return -1;
 	}
-	tracefs = tracefs_mounted();
-	if (!tracefs && !dir_exists("/sys/kernel/tracing")) {
+	tracefs = ot_tracefs_mounted();
+	if (!tracefs && !ot_dir_exists("/sys/kernel/tracing")) {
 		snprintf(why, len, "tracefs is not mounted and /sys/kernel/tracing does not exist");
 		return -1;
 	}
-	if (tracefs && !tracepoint_exists(tracefs, "syscalls", "sys_enter_openat")) {
+	if (tracefs && !ot_tracepoint_exists(tracefs, "syscalls", "sys_enter_openat")) {
 		snprintf(why, len, "the kernel has no syscall tracepoints (CONFIG_FTRACE_SYSCALLS); "
 			 "use -B bcc, which can fall back to kprobes");
 		return -1;
@@ -382,9 +314,9 @@ static void skip_unneeded(struct opentrace_bpf *skel, const struct ot_plan *plan
 	bool uring = plan->events & OT_EVENTS_OPEN;
 	size_t i;
 
-	if (uring && !(tracepoint_exists(tracefs, "io_uring", "io_uring_submit_req") &&
-		       tracepoint_exists(tracefs, "io_uring", "io_uring_complete") &&
-		       tracepoint_exists(tracefs, "io_uring", "io_uring_req_failed"))) {
+	if (uring && !(ot_tracepoint_exists(tracefs, "io_uring", "io_uring_submit_req") &&
+		       ot_tracepoint_exists(tracefs, "io_uring", "io_uring_complete") &&
+		       ot_tracepoint_exists(tracefs, "io_uring", "io_uring_req_failed"))) {
 		ot_error_msg("io_uring opens are not traced on this kernel: it lacks the "
 			     "io_uring_submit_req, io_uring_complete or io_uring_req_failed "
 			     "tracepoint (Linux 6.4 or later has them)");
@@ -399,8 +331,8 @@ static void skip_unneeded(struct opentrace_bpf *skel, const struct ot_plan *plan
 		snprintf(enter, sizeof(enter), "sys_enter_%s", syscalls[i].event);
 		snprintf(exit_, sizeof(exit_), "sys_exit_%s", syscalls[i].event);
 		if ((plan->events & syscalls[i].class) &&
-		    tracepoint_exists(tracefs, "syscalls", enter) &&
-		    tracepoint_exists(tracefs, "syscalls", exit_))
+		    ot_tracepoint_exists(tracefs, "syscalls", enter) &&
+		    ot_tracepoint_exists(tracefs, "syscalls", exit_))
 			continue;
 		bpf_program__set_autoload(*(struct bpf_program **)((char *)skel + syscalls[i].enter), false);
 		bpf_program__set_autoload(*(struct bpf_program **)((char *)skel + syscalls[i].exit), false);
@@ -556,7 +488,7 @@ static int libbpf_run(const struct ot_plan *plan, struct ot_sink *sink)
 
 	libbpf_set_print(print_libbpf);
 	plan_full_path = plan->full_path;
-	tracefs = tracefs_ensure();
+	tracefs = ot_tracefs_ensure("libbpf");
 	if (!tracefs)
 		return -1;
 	skel = opentrace_bpf__open();

@@ -465,13 +465,6 @@ static int check_plan(const struct ot_plan *plan)
 	return 0;
 }
 
-/* A command in --new-cgroup is traced by its cgroup, not its pid tree. */
-static bool filters_pids(const struct ot_plan *plan)
-{
-	return plan->target == OT_TARGET_PID ||
-	       (plan->target == OT_TARGET_COMMAND && !plan->new_cgroup);
-}
-
 /* The flags formula as one C expression of integers. */
 static void print_flags_match(FILE *out, const struct ot_flags_dnf *dnf)
 {
@@ -490,7 +483,7 @@ static void print_flags_match(FILE *out, const struct ot_flags_dnf *dnf)
  * host are printed here; the plan's strings are left to fill_conf(). */
 static void print_text(FILE *out, const struct ot_plan *plan, const struct host *h)
 {
-	bool filter_pids = filters_pids(plan);
+	bool filter_pids = ot_plan_filters_pids(plan);
 	bool flags = plan->flags_expr && plan->flags.nclauses;
 	size_t i;
 
@@ -1432,7 +1425,7 @@ static int attach_kp(struct bcc_run *r, const char *func, const char *symbol, bo
 
 static int attach_all(struct bcc_run *r, const struct ot_plan *plan, const struct host *h)
 {
-	bool filter_pids = filters_pids(plan);
+	bool filter_pids = ot_plan_filters_pids(plan);
 	size_t i;
 
 	/* pid bookkeeping first, so no fork or exit of a target is missed
@@ -1554,7 +1547,7 @@ static void read_counters(struct bcc_run *r, struct ot_sink *sink, uint64_t perf
 
 static int bcc_run(const struct ot_plan *plan, struct ot_sink *sink)
 {
-	bool filter_pids = filters_pids(plan);
+	bool filter_pids = ot_plan_filters_pids(plan);
 	struct bcc_run *r;
 	struct run_ctx ctx = { .sink = sink };
 	uint64_t next_check = 0;

@@ -71,13 +71,6 @@ static int libbpf_probe(char *why, size_t len)
 	return 0;
 }
 
-/* A command in --new-cgroup is traced by its cgroup, not its pid tree. */
-static bool filters_pids(const struct ot_plan *plan)
-{
-	return plan->target == OT_TARGET_PID ||
-	       (plan->target == OT_TARGET_COMMAND && !plan->new_cgroup);
-}
-
 static void print_clauses(FILE *out, const struct ot_plan *plan)
 {
 	unsigned i;
@@ -103,7 +96,7 @@ static int libbpf_emit(const struct ot_plan *plan, FILE *out)
 		plan->events & OT_EVENTS_OPEN ? " syscalls:sys_{enter,exit}_{open,openat,openat2,creat}"
 			" io_uring:io_uring_{submit_req,complete} tp_btf/io_uring_req_failed" : "",
 		plan->events & OT_EVENTS_EXEC ? " syscalls:sys_{enter,exit}_{execve,execveat}" : "");
-	fprintf(out, "targ_filter_pids = %d\n", filters_pids(plan));
+	fprintf(out, "targ_filter_pids = %d\n", ot_plan_filters_pids(plan));
 	fprintf(out, "targ_follow = %d\n", plan->follow);
 	if (plan->target == OT_TARGET_COMMAND) {
 		fprintf(out, "pids = { the command's pid, set at run time }\n");
@@ -269,7 +262,7 @@ static void set_rodata(struct opentrace_bpf *skel, const struct ot_plan *plan, s
 	unsigned i;
 
 	skel->rodata->targ_self_tgid = getpid();
-	skel->rodata->targ_filter_pids = filters_pids(plan);
+	skel->rodata->targ_filter_pids = ot_plan_filters_pids(plan);
 	skel->rodata->targ_filter_cgroup = plan->cgroup != NULL;
 	skel->rodata->targ_max_args = plan->max_args;
 	skel->rodata->targ_follow = plan->follow;
@@ -479,7 +472,7 @@ static void detach_all(struct opentrace_bpf *skel)
 static int libbpf_run(const struct ot_plan *plan, struct ot_sink *sink)
 {
 	size_t ring = plan->buffer_size ? plan->buffer_size : DEFAULT_RING;
-	bool filter_pids = filters_pids(plan);
+	bool filter_pids = ot_plan_filters_pids(plan);
 	struct opentrace_bpf *skel = NULL;
 	struct ring_buffer *rb = NULL;
 	uint64_t next_check = 0;

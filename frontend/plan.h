@@ -90,6 +90,14 @@ struct ot_plan {
 	struct ot_output_spec out;
 };
 
+/* Whether the kernel side keeps a pid set: for -p and for a command,
+ * except one in --new-cgroup, which is traced by its cgroup instead. */
+static inline bool ot_plan_filters_pids(const struct ot_plan *plan)
+{
+	return plan->target == OT_TARGET_PID ||
+	       (plan->target == OT_TARGET_COMMAND && !plan->new_cgroup);
+}
+
 /* Parses argv into plan; prints a message and exits 2 on a usage error. */
 void ot_options_parse(struct ot_plan *plan, int argc, char **argv);
 void ot_plan_free(struct ot_plan *plan);

@@ -34,6 +34,7 @@
 
 #include "backend.h"
 #include "caps.h"
+#include "proc.h"
 #include "tracefs.h"
 #include "msg.h"
 #include "templates/bcc/record.h"
@@ -1082,22 +1083,6 @@ static int fill_cgroup(int map, const struct ot_plan *plan)
 	return err ? -1 : 0;
 }
 
-static bool process_alive(pid_t pid)
-{
-	char path[64], state = 0;
-	FILE *f;
-	int n;
-
-	snprintf(path, sizeof(path), "/proc/%d/stat", pid);
-	f = fopen(path, "re");
-	if (!f)
-		return false;
-	/* the state follows the last ')' of the comm */
-	n = fscanf(f, "%*d (%*[^)]) %c", &state);
-	fclose(f);
-	return n == 1 && state != 'Z' && state != 'X';
-}
-
 /* Fills the pid set. Targets that are gone (or zombies, whose exit the
  * kernel side can no longer see) are refused up front. */
 static int fill_pids(int fd, const struct ot_plan *plan)
@@ -1108,7 +1093,7 @@ static int fill_pids(int fd, const struct ot_plan *plan)
 	for (i = 0; i < plan->npids; i++) {
 		__u32 pid = plan->pids[i];
 
-		if (plan->target == OT_TARGET_PID && !process_alive(pid)) {
+		if (plan->target == OT_TARGET_PID && !ot_process_alive(pid)) {
 			ot_error_msg("-p %d: no such process", pid);
 			return -1;
 		}
@@ -1130,7 +1115,7 @@ static bool prune_pids(int fd)
 
 	while (!bcc.get_next_key(fd, first ? NULL : &key, &next)) {
 		first = false;
-		if (!process_alive(next)) {
+		if (!ot_process_alive(next)) {
 			bcc.delete_elem(fd, &next);
 			/* restart: the deleted key cannot lead to the next one */
 			first = true;

@@ -18,6 +18,7 @@
 
 #include "backend.h"
 #include "caps.h"
+#include "proc.h"
 #include "tracefs.h"
 #include "escape.h"
 #include "msg.h"
@@ -332,22 +333,6 @@ static void skip_unneeded(struct opentrace_bpf *skel, const struct ot_plan *plan
 	}
 }
 
-static bool process_alive(pid_t pid)
-{
-	char path[64], state = 0;
-	FILE *f;
-	int n;
-
-	snprintf(path, sizeof(path), "/proc/%d/stat", pid);
-	f = fopen(path, "re");
-	if (!f)
-		return false;
-	/* the state follows the last ')' of the comm */
-	n = fscanf(f, "%*d (%*[^)]) %c", &state);
-	fclose(f);
-	return n == 1 && state != 'Z' && state != 'X';
-}
-
 /* Fills the pid set. Targets that are gone (or zombies, whose exit the
  * kernel side can no longer see) are refused up front. */
 static int fill_pids(struct opentrace_bpf *skel, const struct ot_plan *plan)
@@ -359,7 +344,7 @@ static int fill_pids(struct opentrace_bpf *skel, const struct ot_plan *plan)
 	for (i = 0; i < plan->npids; i++) {
 		__u32 pid = plan->pids[i];
 
-		if (plan->target == OT_TARGET_PID && !process_alive(pid)) {
+		if (plan->target == OT_TARGET_PID && !ot_process_alive(pid)) {
 			ot_error_msg("-p %d: no such process", pid);
 			return -1;
 		}
@@ -401,7 +386,7 @@ static void prune_dead(struct opentrace_bpf *skel, const struct ot_plan *plan)
 	for (i = 0; i < plan->npids; i++) {
 		__u32 pid = plan->pids[i];
 
-		if (!process_alive(pid))
+		if (!ot_process_alive(pid))
 			bpf_map_delete_elem(fd, &pid);
 	}
 }

@@ -10,7 +10,12 @@
  *
  * The text is the plan's filters as #define'd integers, then what probing
  * the host found (which syscalls have tracepoints, which only kprobes),
- * then the embedded templates. Strings (the -n comm) go through a map. */
+ * then the embedded templates. Strings (the -n comm) go through a map.
+ *
+ * Records reach user space through the BPF ring buffer where the kernel
+ * has one (5.8 and later), else through a perf buffer per CPU: probed by
+ * creating a ring buffer map, never guessed from the kernel's version.
+ * OPENTRACE_BCC_TRANSPORT=perf forces the perf buffers. */
 #include "config.h"
 
 #include <dirent.h>
@@ -24,6 +29,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <sys/utsname.h>
 #include <time.h>
 #include <unistd.h>
@@ -43,11 +49,11 @@
 _Static_assert(OT_COMM_LEN == sizeof(((struct ot_plan *)0)->comm), "comm length");
 _Static_assert(OT_MAX_ARGS_LIMIT == OT_MAX_ARGS, "exec argument limits differ");
 
-/* How long user space sleeps between drains of the perf buffers. */
+/* How long user space sleeps between drains of the buffers. */
 #define POLL_MS 2
 /* How often the pid set is checked (and pruned) for ended processes. */
 #define LIVENESS_NS (20 * 1000 * 1000)
-/* Total perf buffer bytes over all CPUs, as the libbpf ring's default. */
+/* The ring's bytes, or the perf buffers' over all CPUs: libbpf's default. */
 #define DEFAULT_BUFFER (4u << 20)
 /* User space drains on a short timer; a reader is woken early only when
  * about a quarter of its buffer is pending, counted in records of this
@@ -79,6 +85,10 @@ static struct {
 	__typeof__(perf_reader_consume) *reader_consume;
 	__typeof__(perf_reader_free) *reader_free;
 	__typeof__(perf_reader_fd) *reader_fd;
+	__typeof__(bpf_new_ringbuf) *new_ringbuf;
+	__typeof__(bpf_poll_ringbuf) *poll_ringbuf;
+	__typeof__(bpf_consume_ringbuf) *consume_ringbuf;
+	__typeof__(bpf_free_ringbuf) *free_ringbuf;
 	__typeof__(bpf_update_elem) *update_elem;
 	__typeof__(bpf_lookup_elem) *lookup_elem;
 	__typeof__(bpf_delete_elem) *delete_elem;
@@ -150,6 +160,10 @@ static int load_libbcc_bpf(char *why, size_t len)
 		SYM(reader_consume, perf_reader_consume),
 		SYM(reader_free, perf_reader_free),
 		SYM(reader_fd, perf_reader_fd),
+		SYM(new_ringbuf, bpf_new_ringbuf),
+		SYM(poll_ringbuf, bpf_poll_ringbuf),
+		SYM(consume_ringbuf, bpf_consume_ringbuf),
+		SYM(free_ringbuf, bpf_free_ringbuf),
 		SYM(update_elem, bpf_update_elem),
 		SYM(lookup_elem, bpf_lookup_elem),
 		SYM(delete_elem, bpf_delete_elem),
@@ -221,6 +235,8 @@ struct host {
 	bool kprobes;			/* the kernel can attach kprobes */
 	bool exit_group_dead;		/* sched_process_exit says so */
 	bool task_reads;		/* headers are the running kernel's */
+	enum { RING_NO, RING_YES, RING_UNKNOWN } ring; /* BPF ring buffer */
+	bool ring_off;			/* OPENTRACE_BCC_TRANSPORT=perf */
 };
 
 static bool file_exists(const char *path)
@@ -374,6 +390,34 @@ static bool headers_match(const char *dir)
 
 /* OPENTRACE_BCC_KPROBES=1 prefers kprobes where tracepoints exist too: to
  * review, compile and test the fallback on a kernel with tracepoints. */
+/* Whether the kernel has the BPF ring buffer: create the smallest one.
+ * Without the privilege to create maps (--emit as a user) nobody knows. */
+static int probe_ringbuf(void)
+{
+	union bpf_attr attr;
+	long page = sysconf(_SC_PAGESIZE);
+	int fd;
+
+	memset(&attr, 0, sizeof(attr));
+	attr.map_type = BPF_MAP_TYPE_RINGBUF;
+	attr.max_entries = page > 0 ? page : 4096;
+	fd = syscall(__NR_bpf, BPF_MAP_CREATE, &attr, sizeof(attr));
+	if (fd >= 0) {
+		close(fd);
+		return RING_YES;
+	}
+	return errno == EPERM || errno == EACCES ? RING_UNKNOWN : RING_NO;
+}
+
+/* OPENTRACE_BCC_TRANSPORT: "perf" forces the perf buffers, to test them
+ * (and compare them) on a kernel that has the ring buffer. */
+static bool ring_refused(void)
+{
+	const char *v = getenv("OPENTRACE_BCC_TRANSPORT");
+
+	return v && !strcmp(v, "perf");
+}
+
 static bool kprobes_forced(void)
 {
 	const char *v = getenv("OPENTRACE_BCC_KPROBES");
@@ -390,6 +434,8 @@ static void probe_host(struct host *h)
 	memset(h, 0, sizeof(*h));
 	h->task_reads = !find_headers(headers, sizeof(headers), why, sizeof(why)) &&
 			headers_match(headers);
+	h->ring = probe_ringbuf();
+	h->ring_off = ring_refused();
 	h->tracefs = ot_tracefs_mounted();
 	if (!h->tracefs) {
 		/* Only --emit gets here (run mounts tracefs first), typically
@@ -454,6 +500,20 @@ static int bcc_probe(char *why, size_t len)
 	return -1;
 }
 
+/* The ring buffer's size in pages, or 0 for perf buffers. The kernel
+ * wants a power of two of pages; --buffer-size is one already. */
+static unsigned ring_pages(const struct ot_plan *plan, const struct host *h)
+{
+	size_t bytes = plan->buffer_size ? plan->buffer_size : DEFAULT_BUFFER;
+	long page = sysconf(_SC_PAGESIZE);
+
+	if (h->ring != RING_YES || h->ring_off)
+		return 0;
+	if (page <= 0 || bytes <= (size_t)page)
+		return 1;
+	return bytes / page;
+}
+
 /* What the program cannot do, said before anything is compiled. */
 static int check_plan(const struct ot_plan *plan)
 {
@@ -506,7 +566,8 @@ static void print_text(FILE *out, const struct ot_plan *plan, const struct host 
 	fprintf(out, "#define OT_EVENTS_EXEC %d\n", !!(plan->events & OT_EVENTS_EXEC));
 	fprintf(out, "#define OT_MAX_ARGS %u\n", plan->max_args);
 	if (h->tracefs)
-		fprintf(out, "\n/* The host, as probed: 1 tracepoint, 2 kprobe, 0 absent. */\n");
+		fprintf(out, "\n/* The host, as probed: 1 tracepoint, 2 kprobe, 0 absent; the "
+			"ring buffer's pages, 0 for perf buffers. */\n");
 	else
 		fprintf(out, "\n/* The host could not be probed (tracefs is not readable here): "
 			"tracepoints assumed. */\n");
@@ -514,7 +575,11 @@ static void print_text(FILE *out, const struct ot_plan *plan, const struct host 
 		fprintf(out, "#define %s %d\n", syscalls[i].define, (int)h->via[i]);
 	fprintf(out, "#define OT_HOST_SYSCALL_WRAPPER %d\n", h->syscall_wrapper);
 	fprintf(out, "#define OT_HOST_EXIT_GROUP_DEAD %d\n", h->exit_group_dead);
-	fprintf(out, "#define OT_HOST_TASK_READS %d\n\n", h->task_reads);
+	fprintf(out, "#define OT_HOST_TASK_READS %d\n", h->task_reads);
+	if (h->ring == RING_UNKNOWN && !h->ring_off)
+		fprintf(out, "/* The host's BPF ring buffer could not be probed (no privilege "
+			"to create maps): perf buffers assumed. */\n");
+	fprintf(out, "#define OT_HOST_RING_PAGES %u\n\n", ring_pages(plan, h));
 	fputs(ot_bcc_text_record, out);
 	fputc('\n', out);
 	fputs(ot_bcc_text_main, out);
@@ -1270,6 +1335,13 @@ static int by_time(const void *a, const void *b)
 	return x->off < y->off ? -1 : x->off > y->off;
 }
 
+/* The ring buffer's callback: one buffer, records already in order. */
+static int on_ring_record(void *cookie, void *data, size_t size)
+{
+	deliver(cookie, data, size);
+	return 0;
+}
+
 static void on_lost(void *cookie, uint64_t lost)
 {
 	struct run_ctx *rc = cookie;
@@ -1323,12 +1395,17 @@ struct bcc_run {
 	int natt;
 	struct perf_reader *readers[MAX_CPUS];
 	int nreaders;
+	struct ring_buffer *ring;	/* instead of the readers, when it has one */
 };
 
 static void drain(struct bcc_run *r, struct run_ctx *rc)
 {
 	size_t i;
 
+	if (r->ring) {
+		bcc.consume_ringbuf(r->ring);
+		return;
+	}
 	bcc.reader_consume(r->nreaders, r->readers);
 	/* one busy CPU, the common case, gives records in order already */
 	for (i = 1; i < rc->n; i++)
@@ -1459,13 +1536,22 @@ static void detach_all(struct bcc_run *r)
 	r->natt = 0;
 }
 
-static int open_buffers(struct bcc_run *r, struct run_ctx *ctx, size_t total)
+static int open_buffers(struct bcc_run *r, struct run_ctx *ctx, size_t total, bool ring)
 {
 	static bool online[MAX_CPUS];
 	int map = image_map_fd(&r->im, "ot_events");
 	long page = sysconf(_SC_PAGESIZE);
-	int ncpu = online_cpus(online, MAX_CPUS), cpu, pages = 1, wakeup;
+	int ncpu, cpu, pages = 1, wakeup;
 
+	if (ring) {
+		r->ring = bcc.new_ringbuf(map, on_ring_record, ctx);
+		if (!r->ring) {
+			ot_perror_msg("bcc: opening the ring buffer");
+			return -1;
+		}
+		return 0;
+	}
+	ncpu = online_cpus(online, MAX_CPUS);
 	if (ncpu <= 0) {
 		ot_error_msg("bcc: cannot read the online CPUs from /sys/devices/system/cpu/online");
 		return -1;
@@ -1576,7 +1662,8 @@ static int bcc_run(const struct ot_plan *plan, struct ot_sink *sink)
 	    (filter_pids && fill_pids(image_map_fd(&r->im, "ot_pids"), plan)) ||
 	    fill_cgroup(image_map_fd(&r->im, "ot_cgroups"), plan))
 		goto out;
-	if (open_buffers(r, &ctx, plan->buffer_size ? plan->buffer_size : DEFAULT_BUFFER))
+	if (open_buffers(r, &ctx, plan->buffer_size ? plan->buffer_size : DEFAULT_BUFFER,
+			 ring_pages(plan, &h) > 0))
 		goto out;
 	if (attach_all(r, plan, &h))
 		goto out;
@@ -1596,10 +1683,14 @@ static int bcc_run(const struct ot_plan *plan, struct ot_sink *sink)
 		goto out;
 
 	for (;;) {
-		int err = bcc.reader_poll(r->nreaders, r->readers, POLL_MS);
+		/* the ring is never woken (BPF_RB_NO_WAKEUP): poll is the timer */
+		int err = r->ring ? bcc.poll_ringbuf(r->ring, POLL_MS)
+				  : bcc.reader_poll(r->nreaders, r->readers, POLL_MS);
 
-		if (err < 0 && errno != EINTR) {
-			ot_perror_msg("bcc: polling the perf buffers");
+		if (err < 0 && errno != EINTR && err != -EINTR) {
+			if (err < -1)
+				errno = -err;
+			ot_perror_msg("bcc: polling the %s", r->ring ? "ring buffer" : "perf buffers");
 			goto out;
 		}
 		drain(r, &ctx);
@@ -1615,7 +1706,7 @@ static int bcc_run(const struct ot_plan *plan, struct ot_sink *sink)
 out:
 	/* Detach first so nothing new arrives, then drain what is buffered. */
 	detach_all(r);
-	if (r->nreaders) {
+	if (r->nreaders || r->ring) {
 		drain(r, &ctx);
 		ot_sink_tick(sink);
 	}
@@ -1623,6 +1714,8 @@ out:
 		read_counters(r, sink, ctx.perf_lost);
 	while (r->nreaders)
 		bcc.reader_free(r->readers[--r->nreaders]);
+	if (r->ring)
+		bcc.free_ringbuf(r->ring);
 	while (r->nprogs)
 		close(r->prog_fds[--r->nprogs]);
 	image_free(&r->im);

@@ -40,7 +40,15 @@ BPF_HASH(ot_pids, u32, u8, 65536);
 BPF_HASH(ot_stash, u32, struct ot_stash, 16384);
 BPF_PERCPU_ARRAY(ot_scratch, struct ot_bcc_record, 1);
 BPF_PERCPU_ARRAY(ot_counters, u64, OT_BCC_CNT_MAX);
+#if OT_HOST_RING_PAGES
+/* One ring buffer shared by every CPU (kernels since 5.8): records in
+ * about the order they were made, and no wakeups: user space drains it on
+ * a timer. */
+BPF_RINGBUF_OUTPUT(ot_events, OT_HOST_RING_PAGES);
+#else
+/* A perf buffer per CPU, for kernels without the ring buffer. */
 BPF_PERF_OUTPUT(ot_events);
+#endif
 #if OT_FILTER_CGROUP
 /* --cgroup: the one cgroup v2 whose subtree is traced, by its directory's
  * fd, from user space */
@@ -58,6 +66,16 @@ static __always_inline void ot_count(int which)
 
 	if (c)
 		*c += 1;
+}
+
+/* Sends a record; nonzero when there was no room for it. */
+static __always_inline int ot_submit(void *ctx, void *e, u32 size)
+{
+#if OT_HOST_RING_PAGES
+	return ot_events.ringbuf_output(e, size, BPF_RB_NO_WAKEUP);
+#else
+	return ot_events.perf_submit(ctx, e, size);
+#endif
 }
 
 #if OT_FILTER_COMM
@@ -238,7 +256,7 @@ static __always_inline int ot_exit(void *ctx, long ret)
 	 * check: read it back through a volatile and mask it. */
 	size = offsetof(struct ot_bcc_record, data) +
 	       (*(volatile u16 *)&e->path_len & (OT_PATH_MAX * 2 - 1));
-	if (ot_events.perf_submit(ctx, e, size))
+	if (ot_submit(ctx, e, size))
 		ot_count(OT_BCC_CNT_PERF_LOST);
 	return 0;
 }
@@ -340,7 +358,7 @@ static __always_inline int ot_exec_exit(void *ctx, long ret)
 	       (*(volatile u16 *)&e->args_len & (OT_ARGS_MAX * 2 - 1));
 	if (size > sizeof(*e))
 		goto out;
-	if (ot_events.perf_submit(ctx, e, size))
+	if (ot_submit(ctx, e, size))
 		ot_count(OT_BCC_CNT_PERF_LOST);
 out:
 	ot_exec_stash.delete(&tgid);

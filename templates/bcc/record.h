@@ -1,4 +1,4 @@
-/* The record the BCC program sends through its perf buffer. This file is
+/* The record the BCC program sends to user space. This file is
  * both included by backends/bcc.c and pasted into the generated C text,
  * so the two sides cannot disagree on the layout. */
 #ifndef OPENTRACE_TEMPLATES_BCC_RECORD_H
@@ -37,9 +37,9 @@ enum ot_bcc_status {
 
 enum ot_bcc_counter {
 	OT_BCC_CNT_LOST,	/* events with no room in a map */
-	/* records with no room in a perf buffer: the reader's lost-sample
-	 * reports say the same, but only for losses followed by a record,
-	 * never for those at the end of a run */
+	/* records with no room in the ring or a perf buffer: a perf
+	 * reader's lost-sample reports say the same, but only for losses
+	 * followed by a record, never for those at the end of a run */
 	OT_BCC_CNT_PERF_LOST,
 	OT_BCC_CNT_UNMATCHED,	/* entries whose exit never came */
 	OT_BCC_CNT_MAX,

@@ -86,7 +86,6 @@ static struct {
 	__typeof__(perf_reader_free) *reader_free;
 	__typeof__(perf_reader_fd) *reader_fd;
 	__typeof__(bpf_new_ringbuf) *new_ringbuf;
-	__typeof__(bpf_poll_ringbuf) *poll_ringbuf;
 	__typeof__(bpf_consume_ringbuf) *consume_ringbuf;
 	__typeof__(bpf_free_ringbuf) *free_ringbuf;
 	__typeof__(bpf_update_elem) *update_elem;
@@ -161,7 +160,6 @@ static int load_libbcc_bpf(char *why, size_t len)
 		SYM(reader_free, perf_reader_free),
 		SYM(reader_fd, perf_reader_fd),
 		SYM(new_ringbuf, bpf_new_ringbuf),
-		SYM(poll_ringbuf, bpf_poll_ringbuf),
 		SYM(consume_ringbuf, bpf_consume_ringbuf),
 		SYM(free_ringbuf, bpf_free_ringbuf),
 		SYM(update_elem, bpf_update_elem),
@@ -1653,8 +1651,9 @@ static int bcc_run(const struct ot_plan *plan, struct ot_sink *sink)
 	if (get_image(&r->im, text, text_len, &cached))
 		goto out;
 	if (getenv("OPENTRACE_BCC_DEBUG"))
-		fprintf(stderr, "opentrace: bcc: program %s\n",
-			cached ? "from the cache" : "compiled");
+		fprintf(stderr, "opentrace: bcc: program %s; records through %s\n",
+			cached ? "from the cache" : "compiled",
+			ring_pages(plan, &h) ? "the ring buffer" : "perf buffers");
 	if (image_create_maps(&r->im))
 		goto out;
 	maps = true;
@@ -1683,14 +1682,15 @@ static int bcc_run(const struct ot_plan *plan, struct ot_sink *sink)
 		goto out;
 
 	for (;;) {
-		/* the ring is never woken (BPF_RB_NO_WAKEUP): poll is the timer */
-		int err = r->ring ? bcc.poll_ringbuf(r->ring, POLL_MS)
+		/* The program never wakes the ring (BPF_RB_NO_WAKEUP), and
+		 * libbcc's poll of it returns at once whenever a record is
+		 * there, which would drain a few records per pass: sleep. */
+		static const struct timespec tick = { 0, POLL_MS * 1000000L };
+		int err = r->ring ? nanosleep(&tick, NULL)
 				  : bcc.reader_poll(r->nreaders, r->readers, POLL_MS);
 
-		if (err < 0 && errno != EINTR && err != -EINTR) {
-			if (err < -1)
-				errno = -err;
-			ot_perror_msg("bcc: polling the %s", r->ring ? "ring buffer" : "perf buffers");
+		if (err < 0 && errno != EINTR) {
+			ot_perror_msg("bcc: polling the perf buffers");
 			goto out;
 		}
 		drain(r, &ctx);

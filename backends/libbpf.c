@@ -260,11 +260,17 @@ static int ring_open(struct ring *r, int fd, size_t size)
 
 /* Hands the records committed so far to cb, one pass: a flood cannot keep
  * the caller from its other duties. A record still being written (busy)
- * ends the pass; later ones wait for it. Returns how many. */
+ * ends the pass; later ones wait for it. Returns how many.
+ *
+ * The consumer position is published every sixteenth of the ring and at
+ * the end of the pass, not after each record: the kernel reads it at
+ * every reservation, from the CPU making the open, and a line written
+ * here after each record moved between the CPUs about as often. */
 static long ring_consume(struct ring *r, int (*cb)(void *, void *, size_t), void *ctx)
 {
 	unsigned long cons = __atomic_load_n(r->cons_pos, __ATOMIC_ACQUIRE);
 	unsigned long prod = __atomic_load_n(r->prod_pos, __ATOMIC_ACQUIRE);
+	unsigned long published = cons;
 	size_t mask = r->size - 1;
 	long n = 0;
 
@@ -274,7 +280,7 @@ static long ring_consume(struct ring *r, int (*cb)(void *, void *, size_t), void
 		size_t off = (cons + BPF_RINGBUF_HDR_SZ) & mask, size;
 
 		if (len & BPF_RINGBUF_BUSY_BIT)
-			return n;
+			break;
 		size = len & ~(BPF_RINGBUF_BUSY_BIT | BPF_RINGBUF_DISCARD_BIT);
 		cons += (size + BPF_RINGBUF_HDR_SZ + 7) & ~7ul;
 		if (!(len & BPF_RINGBUF_DISCARD_BIT) && size <= r->size) {
@@ -299,8 +305,13 @@ static long ring_consume(struct ring *r, int (*cb)(void *, void *, size_t), void
 			cb(ctx, sample, size);
 			n++;
 		}
-		__atomic_store_n(r->cons_pos, cons, __ATOMIC_RELEASE);
+		if (cons - published >= r->size / 16) {
+			__atomic_store_n(r->cons_pos, cons, __ATOMIC_RELEASE);
+			published = cons;
+		}
 	}
+	if (cons != published)
+		__atomic_store_n(r->cons_pos, cons, __ATOMIC_RELEASE);
 	return n;
 }
 

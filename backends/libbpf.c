@@ -417,8 +417,8 @@ static void set_rodata(struct opentrace_bpf *skel, const struct ot_plan *plan, s
 	skel->rodata->targ_failed_only = plan->failed_only;
 	skel->rodata->targ_full_path = plan->full_path;
 	skel->rodata->targ_min_latency_ns = plan->min_latency_ns;
-	/* wake user space early when a quarter of the ring is pending */
-	skel->rodata->targ_wakeup_bytes = ring / 4;
+	/* wake user space early when an eighth of the ring is pending */
+	skel->rodata->targ_wakeup_bytes = ring / 8;
 }
 
 /* Leaves out the programs of event classes not asked for, and those whose

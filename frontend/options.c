@@ -112,7 +112,7 @@ static void usage(void)
 "  -S, --stap               the SystemTap backend (as -B stap)\n"
 "      --list-backends      say which backends work here, and why not\n"
 "      --emit               print what the backend would load, do not trace\n"
-"      --buffer-size BYTES  kernel buffer size (K and M suffixes)\n"
+"      --buffer-size BYTES  kernel buffer size, K and M suffixes (libbpf: 8M, bcc: 4M)\n"
 "\n"
 "SystemTap on hosts without opentrace or without a compiler (implies -S):\n"
 "      --build-module FILE.ko  build the module for the filters given, do not\n"

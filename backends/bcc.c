@@ -233,8 +233,9 @@ struct host {
 	bool kprobes;			/* the kernel can attach kprobes */
 	bool exit_group_dead;		/* sched_process_exit says so */
 	bool task_reads;		/* headers are the running kernel's */
-	enum { RING_NO, RING_YES, RING_UNKNOWN } ring; /* BPF ring buffer */
-	bool ring_off;			/* OPENTRACE_BCC_TRANSPORT=perf */
+	/* whether to use the BPF ring buffer: RING_NO also when the kernel
+	 * has one and OPENTRACE_BCC_TRANSPORT=perf refuses it */
+	enum { RING_NO, RING_YES, RING_UNKNOWN } ring;
 };
 
 static bool file_exists(const char *path)
@@ -386,8 +387,6 @@ static bool headers_match(const char *dir)
 	return match;
 }
 
-/* OPENTRACE_BCC_KPROBES=1 prefers kprobes where tracepoints exist too: to
- * review, compile and test the fallback on a kernel with tracepoints. */
 /* Whether the kernel has the BPF ring buffer: create the smallest one.
  * Without the privilege to create maps (--emit as a user) nobody knows. */
 static int probe_ringbuf(void)
@@ -416,6 +415,8 @@ static bool ring_refused(void)
 	return v && !strcmp(v, "perf");
 }
 
+/* OPENTRACE_BCC_KPROBES=1 prefers kprobes where tracepoints exist too: to
+ * review, compile and test the fallback on a kernel with tracepoints. */
 static bool kprobes_forced(void)
 {
 	const char *v = getenv("OPENTRACE_BCC_KPROBES");
@@ -432,8 +433,7 @@ static void probe_host(struct host *h)
 	memset(h, 0, sizeof(*h));
 	h->task_reads = !find_headers(headers, sizeof(headers), why, sizeof(why)) &&
 			headers_match(headers);
-	h->ring = probe_ringbuf();
-	h->ring_off = ring_refused();
+	h->ring = ring_refused() ? RING_NO : probe_ringbuf();
 	h->tracefs = ot_tracefs_mounted();
 	if (!h->tracefs) {
 		/* Only --emit gets here (run mounts tracefs first), typically
@@ -505,7 +505,7 @@ static unsigned ring_pages(const struct ot_plan *plan, const struct host *h)
 	size_t bytes = plan->buffer_size ? plan->buffer_size : DEFAULT_BUFFER;
 	long page = sysconf(_SC_PAGESIZE);
 
-	if (h->ring != RING_YES || h->ring_off)
+	if (h->ring != RING_YES)
 		return 0;
 	if (page <= 0 || bytes <= (size_t)page)
 		return 1;
@@ -574,7 +574,7 @@ static void print_text(FILE *out, const struct ot_plan *plan, const struct host 
 	fprintf(out, "#define OT_HOST_SYSCALL_WRAPPER %d\n", h->syscall_wrapper);
 	fprintf(out, "#define OT_HOST_EXIT_GROUP_DEAD %d\n", h->exit_group_dead);
 	fprintf(out, "#define OT_HOST_TASK_READS %d\n", h->task_reads);
-	if (h->ring == RING_UNKNOWN && !h->ring_off)
+	if (h->ring == RING_UNKNOWN)
 		fprintf(out, "/* The host's BPF ring buffer could not be probed (no privilege "
 			"to create maps): perf buffers assumed. */\n");
 	fprintf(out, "#define OT_HOST_RING_PAGES %u\n\n", ring_pages(plan, h));
@@ -1623,6 +1623,7 @@ static int bcc_run(const struct ot_plan *plan, struct ot_sink *sink)
 	char why[512], *text = NULL;
 	size_t text_len = 0;
 	bool cached, maps = false;
+	unsigned ring;
 	struct host h;
 	FILE *f;
 	int rc = -1;
@@ -1636,6 +1637,7 @@ static int bcc_run(const struct ot_plan *plan, struct ot_sink *sink)
 	if (!ot_tracefs_ensure("bcc"))
 		return -1;
 	probe_host(&h);
+	ring = ring_pages(plan, &h);
 	ctx.task_reads = h.task_reads;
 
 	f = open_memstream(&text, &text_len);
@@ -1653,7 +1655,7 @@ static int bcc_run(const struct ot_plan *plan, struct ot_sink *sink)
 	if (getenv("OPENTRACE_BCC_DEBUG"))
 		fprintf(stderr, "opentrace: bcc: program %s; records through %s\n",
 			cached ? "from the cache" : "compiled",
-			ring_pages(plan, &h) ? "the ring buffer" : "perf buffers");
+			ring ? "the ring buffer" : "perf buffers");
 	if (image_create_maps(&r->im))
 		goto out;
 	maps = true;
@@ -1662,7 +1664,7 @@ static int bcc_run(const struct ot_plan *plan, struct ot_sink *sink)
 	    fill_cgroup(image_map_fd(&r->im, "ot_cgroups"), plan))
 		goto out;
 	if (open_buffers(r, &ctx, plan->buffer_size ? plan->buffer_size : DEFAULT_BUFFER,
-			 ring_pages(plan, &h) > 0))
+			 ring > 0))
 		goto out;
 	if (attach_all(r, plan, &h))
 		goto out;

@@ -206,7 +206,6 @@ static size_t join_full_path(const struct ot_raw_event *r, char *out, size_t cap
  * page, then the data; each record an 8-byte header (length, busy and
  * discard bits) and the sample, 8-byte aligned. */
 struct ring {
-	int fd;
 	int epfd;			/* the map, edge-triggered */
 	unsigned long *cons_pos;	/* ours, read-write */
 	unsigned long *prod_pos;	/* the kernel's, read-only */
@@ -226,36 +225,37 @@ static void ring_free(struct ring *r)
 		munmap(r->prod_pos, r->page + r->size);
 	free(r->bounce);
 	memset(r, 0, sizeof(*r));
-	r->fd = r->epfd = -1;
+	r->epfd = -1;
 }
 
+/* 0, or -1 with errno set and nothing left open. */
 static int ring_open(struct ring *r, int fd, size_t size)
 {
-	void *p;
-
 	struct epoll_event ev = { .events = EPOLLIN | EPOLLET };
+	void *p;
+	int err;
 
 	memset(r, 0, sizeof(*r));
-	r->fd = fd;
 	r->size = size;
-	r->epfd = epoll_create1(EPOLL_CLOEXEC);
-	if (r->epfd < 0 || epoll_ctl(r->epfd, EPOLL_CTL_ADD, fd, &ev)) {
-		ring_free(r);
-		return -1;
-	}
 	r->page = sysconf(_SC_PAGESIZE);
+	r->epfd = epoll_create1(EPOLL_CLOEXEC);
+	if (r->epfd < 0 || epoll_ctl(r->epfd, EPOLL_CTL_ADD, fd, &ev))
+		goto fail;
 	p = mmap(NULL, r->page, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
 	if (p == MAP_FAILED)
-		return -1;
+		goto fail;
 	r->cons_pos = p;
 	p = mmap(NULL, r->page + size, PROT_READ, MAP_SHARED, fd, r->page);
-	if (p == MAP_FAILED) {
-		ring_free(r);
-		return -1;
-	}
+	if (p == MAP_FAILED)
+		goto fail;
 	r->prod_pos = p;
 	r->data = (char *)p + r->page;
 	return 0;
+fail:
+	err = errno;
+	ring_free(r);
+	errno = err;
+	return -1;
 }
 
 /* Hands the records committed so far to cb, one pass: a flood cannot keep
@@ -596,8 +596,7 @@ static int libbpf_run(const struct ot_plan *plan, struct ot_sink *sink)
 	size_t ring = plan->buffer_size ? plan->buffer_size : DEFAULT_RING;
 	bool filter_pids = ot_plan_filters_pids(plan);
 	struct opentrace_bpf *skel = NULL;
-	struct ring rb = { .fd = -1, .epfd = -1 };
-	bool reading = false;
+	struct ring rb = { .epfd = -1 };
 	uint64_t next_check = 0;
 	const char *tracefs;
 	int err, rc = -1;
@@ -647,7 +646,6 @@ static int libbpf_run(const struct ot_plan *plan, struct ot_sink *sink)
 		ot_perror_msg("libbpf: mapping the ring buffer");
 		goto out;
 	}
-	reading = true;
 	if (ot_sink_ready(sink))
 		goto out;
 
@@ -673,7 +671,7 @@ out:
 	/* Detach first so nothing new arrives, then drain what is buffered. */
 	if (skel)
 		detach_all(skel);
-	if (reading) {
+	if (rb.data) {
 		while (ring_consume(&rb, on_record, sink) > 0)
 			;
 		ot_sink_tick(sink);

@@ -142,15 +142,6 @@ static void put_section(FILE *out, const char *name, unsigned arg, unsigned arg2
 #define STAP_NO_FULL_PATH "the tapset's path functions need the kernel's debuginfo, " \
 			  "which stock kernels do not ship"
 
-/* -F for a script or module that is not run here: say it once, as the
- * frontend does for a run. */
-static void warn_full_path(const struct ot_plan *plan)
-{
-	if (plan->full_path)
-		ot_error_msg("-B stap cannot resolve full paths (" STAP_NO_FULL_PATH "): its "
-			     "events carry the path as passed and no full_path");
-}
-
 /* What the plan asks that the tapset cannot do; 0 or -1 with a message. */
 static int unsupported(const struct ot_plan *plan)
 {
@@ -318,7 +309,6 @@ static int stap_emit(const struct ot_plan *plan, FILE *out)
 
 	if (unsupported(plan))
 		return 1;
-	warn_full_path(plan);
 	text = script_text(plan, &a, &len);
 
 	/* How to run it, as a comment: every argument in a form that cannot
@@ -1476,7 +1466,6 @@ static int stap_build(const struct ot_plan *plan)
 		ot_error_msg_and_die("out of memory");
 	if (unsupported(plan))
 		goto out;
-	warn_full_path(plan);
 	/* reading a request needs io_uring's private structures, which the
 	 * tapset cannot cast to without debuginfo: say so, do not hide it */
 	if (plan->events & OT_EVENTS_OPEN)

@@ -74,6 +74,16 @@ static int replay(struct ot_plan *plan)
 	return rc;
 }
 
+/* -F with a backend that cannot honour it: said once, whether the plan is
+ * run, printed (--emit) or built into a module. */
+static void warn_no_full_path(const struct ot_plan *plan, const struct ot_backend *backend)
+{
+	if (plan->full_path && backend && !(backend->caps & OT_CAP_FULL_PATH))
+		ot_error_msg("-B %s cannot resolve full paths (%s): events carry the path as "
+			     "passed and no full_path", backend->name,
+			     backend->no_full_path ? backend->no_full_path : "not supported");
+}
+
 int main(int argc, char **argv)
 {
 	struct ot_plan plan;
@@ -90,6 +100,7 @@ int main(int argc, char **argv)
 		return ot_backend_list(stdout);
 	if (plan.emit) {
 		backend = ot_backend_for_emit(plan.backend);
+		warn_no_full_path(&plan, backend);
 		rc = backend ? backend->emit(&plan, stdout) : 1;
 		if (fflush(stdout) || ferror(stdout)) {
 			ot_perror_msg("writing to standard output");
@@ -100,6 +111,7 @@ int main(int argc, char **argv)
 	}
 	if (plan.build_module) {
 		backend = ot_backend_for_emit(plan.backend);
+		warn_no_full_path(&plan, backend);
 		rc = backend && backend->build && !backend->build(&plan) ? 0 : 1;
 		ot_plan_free(&plan);
 		return rc;
@@ -116,10 +128,7 @@ int main(int argc, char **argv)
 		backend = ot_backend_choose(plan.backend);
 	if (!backend)
 		goto out;
-	if (plan.full_path && !(backend->caps & OT_CAP_FULL_PATH))
-		ot_error_msg("-B %s cannot resolve full paths (%s): events carry the path as "
-			     "passed and no full_path", backend->name,
-			     backend->no_full_path ? backend->no_full_path : "not supported");
+	warn_no_full_path(&plan, backend);
 
 	install_signals();
 	sink.stop = &stop_signal;

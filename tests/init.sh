@@ -8,6 +8,8 @@
 #   require_root_        root, or skip
 #   require_backend_ B   backend B usable here, or skip with its reason
 #   require_prog_ P      program P on PATH, or skip
+#   bcc_ring_            whether -B bcc sends records through the BPF ring
+#                        buffer here (else through perf buffers)
 #   match_diff EXP ACT   ACT equals EXP, or fail showing the diff
 #   start_helper_ ARGS   starts $HELPER ARGS held on a fifo; sets HELPER_PID
 #   start_tracer_ ARGS   starts opentrace ARGS in the background, waits until
@@ -59,6 +61,11 @@ require_backend_()
 	*" usable") ;;
 	*) skip_ "$line" ;;
 	esac
+}
+
+bcc_ring_()
+{
+	"$OPENTRACE" -B bcc --emit | grep -q '^#define OT_HOST_RING_PAGES [1-9]'
 }
 
 match_diff()

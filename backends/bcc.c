@@ -650,10 +650,8 @@ static int image_from_module(struct image *im, void *mod)
 	im->kern_version = cc.module_kern_version(mod);
 	im->nmaps = cc.num_tables(mod);
 	im->nprogs = cc.num_functions(mod);
-	im->maps = calloc(im->nmaps + 1, sizeof(*im->maps));
-	im->progs = calloc(im->nprogs + 1, sizeof(*im->progs));
-	if (!im->maps || !im->progs)
-		ot_error_msg_and_die("out of memory");
+	im->maps = ot_xcalloc(im->nmaps + 1, sizeof(*im->maps));
+	im->progs = ot_xcalloc(im->nprogs + 1, sizeof(*im->progs));
 	for (i = 0; i < im->nmaps; i++) {
 		struct image_map *m = &im->maps[i];
 
@@ -671,9 +669,7 @@ static int image_from_module(struct image *im, void *mod)
 
 		snprintf(p->name, sizeof(p->name), "%s", cc.function_name(mod, i));
 		p->len = cc.function_size_id(mod, i);
-		p->insns = malloc(p->len ? p->len : 1);
-		if (!p->insns)
-			ot_error_msg_and_die("out of memory");
+		p->insns = ot_xmalloc(p->len);
 		memcpy(p->insns, cc.function_start_id(mod, i), p->len);
 	}
 	return 0;
@@ -781,9 +777,7 @@ static int image_read(struct image *im, const char *buf, size_t len, const char 
 	n = get_u32(&c);
 	if (c.bad || n > 64)
 		return -1;
-	im->maps = calloc(n + 1, sizeof(*im->maps));
-	if (!im->maps)
-		ot_error_msg_and_die("out of memory");
+	im->maps = ot_xcalloc(n + 1, sizeof(*im->maps));
 	for (i = 0; i < n && !c.bad; i++, im->nmaps++) {
 		struct image_map *m = &im->maps[i];
 
@@ -801,9 +795,7 @@ static int image_read(struct image *im, const char *buf, size_t len, const char 
 		image_free(im);
 		return -1;
 	}
-	im->progs = calloc(n + 1, sizeof(*im->progs));
-	if (!im->progs)
-		ot_error_msg_and_die("out of memory");
+	im->progs = ot_xcalloc(n + 1, sizeof(*im->progs));
 	for (i = 0; i < n && !c.bad; i++) {
 		struct image_prog *p = &im->progs[i];
 		const char *insns;
@@ -813,9 +805,7 @@ static int image_read(struct image *im, const char *buf, size_t len, const char 
 		insns = get_bytes(&c, p->len);
 		if (!insns || p->len % sizeof(struct bpf_insn))
 			break;
-		p->insns = malloc(p->len ? p->len : 1);
-		if (!p->insns)
-			ot_error_msg_and_die("out of memory");
+		p->insns = ot_xmalloc(p->len);
 		memcpy(p->insns, insns, p->len);
 		im->nprogs++;
 	}
@@ -1065,15 +1055,12 @@ static char *cache_key(const char *text, size_t text_len, size_t *key_len)
 	} else {
 		headers[0] = '\0';
 	}
-	f = open_memstream(&key, &len);
-	if (!f)
-		ot_error_msg_and_die("out of memory");
+	f = ot_xmemstream(&key, &len);
 	fwrite(text, 1, text_len, f);
 	fprintf(f, "%c%s %s %s%c%s %lld.%09ld %lld%ccpus %ld%c", 0, u.release, u.version,
 		u.machine, 0, headers, (long long)st.st_mtim.tv_sec, st.st_mtim.tv_nsec,
 		(long long)st.st_size, 0, sysconf(_SC_NPROCESSORS_CONF), 0);
-	if (fclose(f))
-		ot_error_msg_and_die("out of memory");
+	ot_xmemstream_close(f);
 	*key_len = len;
 	return key;
 }
@@ -1296,23 +1283,16 @@ static void on_record(void *cookie, void *data, int size)
 	need = (size + 7) & ~(size_t)7;
 	if (rc->len + need > rc->cap) {
 		size_t cap = rc->cap ? rc->cap : 1 << 16;
-		char *p;
 
 		while (cap < rc->len + need)
 			cap *= 2;
-		p = realloc(rc->buf, cap);
-		if (!p)
-			ot_error_msg_and_die("out of memory");
-		rc->buf = p;
+		rc->buf = ot_xreallocarray(rc->buf, 1, cap);
 		rc->cap = cap;
 	}
 	if (rc->n == rc->ncap) {
 		size_t ncap = rc->ncap ? rc->ncap * 2 : 1024;
-		struct batch_rec *p = realloc(rc->recs, ncap * sizeof(*p));
 
-		if (!p)
-			ot_error_msg_and_die("out of memory");
-		rc->recs = p;
+		rc->recs = ot_xreallocarray(rc->recs, ncap, sizeof(*rc->recs));
 		rc->ncap = ncap;
 	}
 	memcpy(rc->buf + rc->len, data, size);
@@ -1640,16 +1620,11 @@ static int bcc_run(const struct ot_plan *plan, struct ot_sink *sink)
 	ring = ring_pages(plan, &h);
 	ctx.task_reads = h.task_reads;
 
-	f = open_memstream(&text, &text_len);
-	if (!f)
-		ot_error_msg_and_die("out of memory");
+	f = ot_xmemstream(&text, &text_len);
 	print_text(f, plan, &h);
-	if (fclose(f))
-		ot_error_msg_and_die("out of memory");
+	ot_xmemstream_close(f);
 
-	r = calloc(1, sizeof(*r));
-	if (!r)
-		ot_error_msg_and_die("out of memory");
+	r = ot_xcalloc(1, sizeof(*r));
 	if (get_image(&r->im, text, text_len, &cached))
 		goto out;
 	if (getenv("OPENTRACE_BCC_DEBUG"))

@@ -291,11 +291,7 @@ static long ring_consume(struct ring *r, int (*cb)(void *, void *, size_t), void
 				size_t head = r->size - off;
 
 				if (size > r->bounce_size) {
-					char *b = realloc(r->bounce, size);
-
-					if (!b)
-						ot_error_msg_and_die("out of memory");
-					r->bounce = b;
+					r->bounce = ot_xreallocarray(r->bounce, 1, size);
 					r->bounce_size = size;
 				}
 				memcpy(r->bounce, sample, head);

@@ -56,18 +56,13 @@ static void args_add(struct args *a, const char *fmt, ...) __attribute__((format
 
 static void args_add(struct args *a, const char *fmt, ...)
 {
-	char **grown = realloc(a->v, (a->n + 2) * sizeof(*a->v));
 	va_list ap;
-	int rc;
 
-	if (!grown)
-		ot_error_msg_and_die("out of memory");
-	a->v = grown;
+	a->v = ot_xreallocarray(a->v, a->n + 2, sizeof(*a->v));
 	va_start(ap, fmt);
-	rc = vasprintf(&a->v[a->n], fmt, ap);
-	va_end(ap);
-	if (rc < 0)
+	if (vasprintf(&a->v[a->n], fmt, ap) < 0)
 		ot_error_msg_and_die("out of memory");
+	va_end(ap);
 	a->v[++a->n] = NULL;
 }
 
@@ -243,13 +238,10 @@ static void stap_options(const struct ot_plan *plan, struct args *a)
 static char *script_text(const struct ot_plan *plan, struct args *a, size_t *len)
 {
 	char *text = NULL;
-	FILE *f = open_memstream(&text, len);
+	FILE *f = ot_xmemstream(&text, len);
 
-	if (!f)
-		ot_error_msg_and_die("out of memory");
 	gen_script(plan, f, a);
-	if (fclose(f))
-		ot_error_msg_and_die("out of memory");
+	ot_xmemstream_close(f);
 	return text;
 }
 
@@ -282,10 +274,8 @@ static void put_command(FILE *out, char **argv)
 	char *line = NULL;
 	size_t len = 0, i;
 	const char *p;
-	FILE *f = open_memstream(&line, &len);
+	FILE *f = ot_xmemstream(&line, &len);
 
-	if (!f)
-		ot_error_msg_and_die("out of memory");
 	for (i = 0; argv[i]; i++) {
 		fputs(i ? " '" : "'", f);
 		for (p = argv[i]; *p; p++)
@@ -295,8 +285,7 @@ static void put_command(FILE *out, char **argv)
 				putc(*p, f);
 		putc('\'', f);
 	}
-	if (fclose(f))
-		ot_error_msg_and_die("out of memory");
+	ot_xmemstream_close(f);
 	put_shell_word(out, line);
 	free(line);
 }
@@ -743,14 +732,8 @@ static int reader_init(struct reader *r)
 	/* the longest record: an exec with 128 arguments of 256 bytes, each
 	 * byte escaped to four */
 	r->cap = 256 * 1024;
-	r->buf = malloc(r->cap);
-	r->rec = malloc(sizeof(*r->rec));
-	if (!r->buf || !r->rec) {
-		free(r->buf);
-		free(r->rec);
-		ot_error_msg("out of memory");
-		return -1;
-	}
+	r->buf = ot_xmalloc(r->cap);
+	r->rec = ot_xmalloc(sizeof(*r->rec));
 	return 0;
 }
 
@@ -772,20 +755,15 @@ static void pending_drop(struct reader *r, struct pending_exec *p)
 
 static void pending_add(struct reader *r, const struct ot_event *ev)
 {
-	struct pending_exec *p = pending_find(r, ev->pid), *grown;
+	struct pending_exec *p = pending_find(r, ev->pid);
 
 	/* a second entry for the same process: the first never returned, and
 	 * the script counted it unmatched */
 	if (p)
 		pending_drop(r, p);
-	grown = realloc(r->px, (r->npx + 1) * sizeof(*r->px));
-	if (!grown)
-		ot_error_msg_and_die("out of memory");
-	r->px = grown;
+	r->px = ot_xreallocarray(r->px, r->npx + 1, sizeof(*r->px));
 	p = &r->px[r->npx];
-	p->buf = malloc(ev->path_len + ev->args_len + 1);
-	if (!p->buf)
-		ot_error_msg_and_die("out of memory");
+	p->buf = ot_xmalloc(ev->path_len + ev->args_len + 1);
 	p->ev = *ev;
 	memcpy(p->buf, ev->path, ev->path_len);
 	memcpy(p->buf + ev->path_len, ev->args, ev->args_len);
@@ -1148,9 +1126,7 @@ static int child_start(struct child *ch, char **argv, const char *dir, const cha
 		}
 		close(in[1]);
 	}
-	ch->errbuf = malloc(ERR_KEEP);
-	if (!ch->errbuf)
-		ot_error_msg_and_die("out of memory");
+	ch->errbuf = ot_xmalloc(ERR_KEEP);
 	return 0;
 }
 
@@ -1454,16 +1430,14 @@ static int stap_run(const struct ot_plan *plan, struct ot_sink *sink)
  * working directory, so it runs in FILE's. */
 static int stap_build(const struct ot_plan *plan)
 {
-	char prog[PATH_MAX], *dir, *name, *dot, *copy = strdup(plan->build_module);
-	char *copy2 = strdup(plan->build_module);
+	char prog[PATH_MAX], *dir, *name, *dot, *copy = ot_xstrdup(plan->build_module);
+	char *copy2 = ot_xstrdup(plan->build_module);
 	struct args argv = { 0 }, sargs = { 0 };
 	struct child ch;
 	char *text;
 	size_t len, i;
 	int rc = -1;
 
-	if (!copy || !copy2)
-		ot_error_msg_and_die("out of memory");
 	if (unsupported(plan))
 		goto out;
 	/* reading a request needs io_uring's private structures, which the

@@ -30,13 +30,9 @@ static int lookup_groups(struct identity *id, const char *name)
 	int n = 64;
 
 	for (;;) {
-		gid_t *g = realloc(id->groups, n * sizeof(gid_t));
+		gid_t *g = ot_xreallocarray(id->groups, n, sizeof(gid_t));
 		int want = n;
 
-		if (!g) {
-			ot_error_msg("out of memory");
-			return -1;
-		}
 		id->groups = g;
 		if (getgrouplist(name, id->gid, g, &want) >= 0) {
 			id->ngroups = want;

@@ -11,6 +11,7 @@
 #include <strings.h>
 
 #include "flags.h"
+#include "msg.h"
 
 /* glibc defines O_LARGEFILE as 0 for 64-bit programs, but the kernel ABI
  * bit is real and 32-bit callers pass it. */
@@ -139,13 +140,7 @@ static void fail(struct parser *ps, const char *fmt, ...)
 
 static struct dnf *dnf_new(void)
 {
-	struct dnf *d = calloc(1, sizeof(*d));
-
-	if (!d) {
-		perror("opentrace: out of memory");
-		exit(1);
-	}
-	return d;
+	return ot_xcalloc(1, sizeof(struct dnf));
 }
 
 /* Adds a clause unless an existing one already covers it; drops the

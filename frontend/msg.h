@@ -2,6 +2,8 @@
 #ifndef OPENTRACE_FRONTEND_MSG_H
 #define OPENTRACE_FRONTEND_MSG_H
 
+#include <stddef.h>
+#include <stdio.h>
 #include <stdnoreturn.h>
 
 #define OT_EXIT_USAGE 2
@@ -16,5 +18,17 @@ void ot_perror_msg(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 noreturn void ot_error_msg_and_die(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 /* A usage error: the message, a pointer to --help, exit status 2. */
 noreturn void ot_error_msg_and_help(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+/* Allocation that cannot fail: out of memory, the message and exit 1, as
+ * every caller did by hand before. The counts are checked for overflow. */
+void *ot_xmalloc(size_t size);
+void *ot_xcalloc(size_t n, size_t size);
+void *ot_xreallocarray(void *p, size_t n, size_t size);
+char *ot_xstrdup(const char *s);
+char *ot_xasprintf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+/* A FILE writing into a growing buffer, and closing it: *buf holds what
+ * was written, NUL-terminated, *len bytes long. */
+FILE *ot_xmemstream(char **buf, size_t *len);
+void ot_xmemstream_close(FILE *f);
 
 #endif

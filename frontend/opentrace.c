@@ -154,9 +154,7 @@ int main(int argc, char **argv)
 			plan.cgroup = cgdir;
 			sink.cgroup_dir = cgdir;
 		}
-		plan.pids = malloc(sizeof(pid_t));
-		if (!plan.pids)
-			ot_error_msg_and_die("out of memory");
+		plan.pids = ot_xmalloc(sizeof(pid_t));
 		plan.pids[0] = cmd.pid;
 		plan.npids = 1;
 		sink.on_ready = ot_command_release;

@@ -211,9 +211,7 @@ static void parse_pids(struct ot_plan *plan, const char *arg)
 			pid_t *grown;
 
 			cap = cap ? 2 * cap : 16;
-			grown = realloc(plan->pids, cap * sizeof(*plan->pids));
-			if (!grown)
-				ot_error_msg_and_die("out of memory");
+			grown = ot_xreallocarray(plan->pids, cap, sizeof(*plan->pids));
 			plan->pids = grown;
 		}
 		plan->pids[plan->npids++] = parse_int("-p", num, 1, INT_MAX, "a process ID");
@@ -521,9 +519,7 @@ void ot_options_parse(struct ot_plan *plan, int argc, char **argv)
 	} else if (command) {
 		static char sh[] = "/bin/sh", dash_c[] = "-c";
 
-		plan->argv = calloc(4, sizeof(char *));
-		if (!plan->argv)
-			ot_error_msg_and_die("out of memory");
+		plan->argv = ot_xcalloc(4, sizeof(char *));
 		plan->argv[0] = sh;
 		plan->argv[1] = dash_c;
 		plan->argv[2] = (char *)command;

@@ -563,13 +563,7 @@ static void put_csv_row(struct ot_output *o, const struct ot_event *ev)
 	char *p;
 
 	if (need > o->rec_cap) {
-		p = realloc(o->rec, need);
-		if (!p) {
-			ot_perror_msg("out of memory for a CSV record");
-			o->failed = true;
-			return;
-		}
-		o->rec = p;
+		o->rec = ot_xreallocarray(o->rec, 1, need);
 		o->rec_cap = need;
 	}
 	p = o->rec;
@@ -647,14 +641,10 @@ static void put_header(struct ot_output *o)
 
 struct ot_output *ot_output_open(const struct ot_output_spec *spec, uint64_t start_ns)
 {
-	struct ot_output *o = calloc(1, sizeof(*o));
+	struct ot_output *o = ot_xcalloc(1, sizeof(*o));
 	struct stat st;
 	char err[256];
 
-	if (!o) {
-		ot_perror_msg("out of memory");
-		return NULL;
-	}
 	o->format = spec->format;
 	o->start_ns = start_ns;
 	if (spec->fields) {

@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/utsname.h>
 
 #include "backend.h"
 #include "msg.h"
@@ -31,6 +32,7 @@ enum {
 	OPT_ARGS_MATCH,
 	OPT_CGROUP,
 	OPT_NEW_CGROUP,
+	OPT_HOST,
 };
 
 static const char short_opts[] = "+:p:u:c:t:n:xFL:d:B:So:TUefr:hV";
@@ -57,6 +59,7 @@ static const struct option long_opts[] = {
 	{ "print-uid", no_argument, NULL, 'U' },
 	{ "extended", no_argument, NULL, 'e' },
 	{ "fields", required_argument, NULL, OPT_FIELDS },
+	{ "host", required_argument, NULL, OPT_HOST },
 	{ "emit", no_argument, NULL, OPT_EMIT },
 	{ "buffer-size", required_argument, NULL, OPT_BUFFER_SIZE },
 	{ "build-module", required_argument, NULL, OPT_BUILD_MODULE },
@@ -133,6 +136,8 @@ static void usage(void)
 "                           or the would-be path of a failed open (text\n"
 "                           shows it as PATH; CSV and JSON add full_path)\n"
 "      --fields LIST        choose the fields, e.g. pid,comm,filename,return\n"
+"      --host NAME          the host field (default: this node's name; with\n"
+"                           --replay, empty unless given)\n"
 "  -h, --help               this help\n"
 "  -V, --version            the version\n"
 "\n"
@@ -293,6 +298,7 @@ static void check_stap_modes(const struct ot_plan *plan)
 		ot_error_msg_and_help("give only one of --emit, --build-module, --staprun, "
 				      "--replay and --list-backends");
 	if (plan->build_module && (plan->duration_s || plan->out.path || plan->out.fields ||
+				   plan->out.host ||
 				   plan->out.format != OT_FORMAT_TEXT || plan->out.timestamp ||
 				   plan->out.uid || plan->out.extended))
 		ot_error_msg_and_help("--build-module only builds: output options and -d belong "
@@ -454,6 +460,11 @@ void ot_options_parse(struct ot_plan *plan, int argc, char **argv)
 				ot_error_msg_and_help("%s", err);
 			plan->out.fields = optarg;
 			break;
+		case OPT_HOST:
+			if (!*optarg || strlen(optarg) > 255)
+				ot_error_msg_and_help("--host: a host name is 1 to 255 bytes");
+			plan->out.host = optarg;
+			break;
 		case OPT_EMIT:
 			plan->emit = true;
 			break;
@@ -544,6 +555,15 @@ void ot_options_parse(struct ot_plan *plan, int argc, char **argv)
 	if (plan->list_backends && (plan->emit || plan->target != OT_TARGET_ALL))
 		ot_error_msg_and_help("--list-backends takes no target and no --emit");
 	check_stap_modes(plan);
+	/* A capture replayed here came from elsewhere: its host is not ours. */
+	if (!plan->out.host && !plan->replay) {
+		struct utsname u;
+
+		if (!uname(&u)) {
+			snprintf(plan->nodename, sizeof(plan->nodename), "%s", u.nodename);
+			plan->out.host = plan->nodename;
+		}
+	}
 }
 
 void ot_plan_free(struct ot_plan *plan)

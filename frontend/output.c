@@ -32,7 +32,7 @@ const char *ot_kind_name(enum ot_kind kind)
 }
 
 enum field {
-	F_TS, F_PID, F_TID, F_PPID, F_UID, F_CGID, F_COMM, F_KIND, F_DFD,
+	F_TS, F_HOST, F_PID, F_TID, F_PPID, F_UID, F_CGID, F_COMM, F_KIND, F_DFD,
 	F_FLAGS, F_FLAGS_STR, F_MODE, F_FILENAME, F_RETURN, F_FD, F_ERRNO,
 	F_LATENCY, F_TRUNCATED, F_SLOT, F_FULL_PATH, F_FULL_TRUNCATED, F_ARGS,
 	F_ARGS_TRUNCATED, F_MAX
@@ -46,6 +46,7 @@ struct field_desc {
 
 static const struct field_desc fields[F_MAX] = {
 	[F_TS] = { "ts_ns", "TIME(s)", -14 },
+	[F_HOST] = { "host", "HOST", -16 },
 	[F_PID] = { "pid", "PID", -7 },
 	[F_TID] = { "tid", "TID", -7 },
 	[F_PPID] = { "ppid", "PPID", -7 },
@@ -74,9 +75,10 @@ static const struct field_desc fields[F_MAX] = {
 static const enum field csv_default[] = {
 	F_PID, F_CGID, F_COMM, F_KIND, F_FLAGS, F_MODE, F_FILENAME, F_RETURN,
 	F_TS, F_TID, F_PPID, F_UID, F_DFD, F_FLAGS_STR, F_ERRNO, F_LATENCY, F_TRUNCATED, F_SLOT,
+	F_HOST,
 };
 static const enum field json_default[] = {
-	F_TS, F_PID, F_TID, F_PPID, F_UID, F_CGID, F_COMM, F_KIND, F_DFD, F_FLAGS,
+	F_TS, F_HOST, F_PID, F_TID, F_PPID, F_UID, F_CGID, F_COMM, F_KIND, F_DFD, F_FLAGS,
 	F_FLAGS_STR, F_MODE, F_FILENAME, F_RETURN, F_ERRNO, F_LATENCY, F_TRUNCATED, F_SLOT,
 };
 
@@ -88,6 +90,8 @@ struct ot_output {
 	size_t ncols;
 	uint64_t start_ns;
 	uint64_t records;
+	const char *host;	/* NULL: unknown (--replay without --host) */
+	size_t host_len;
 	bool exec_only;		/* execsnoop's table: PCOMM for COMM */
 	bool stream;		/* a pipe or socket, whose reader can go away */
 	bool failed;
@@ -127,7 +131,7 @@ static int parse_fields(const char *list, enum field *cols, size_t *ncols,
 		int f = field_lookup(p, len);
 
 		if (f < 0) {
-			snprintf(err, errlen, "--fields: unknown field '%.*s' (known: ts_ns pid tid "
+			snprintf(err, errlen, "--fields: unknown field '%.*s' (known: ts_ns host pid tid "
 				 "ppid uid cgid comm kind dfd flags flags_str mode filename return "
 				 "fd errno latency_ns truncated slot full_path full_path_truncated args "
 				 "args_truncated)",
@@ -322,6 +326,14 @@ static void put_field(struct ot_output *o, enum field fld, const struct ot_event
 		else
 			put_u64(f, ev->ts_ns);
 		return;
+	case F_HOST:
+		if (o->host)
+			put_string(o, o->host, o->host_len);
+		else if (json)
+			fputs_unlocked("null", f);
+		else
+			putc_unlocked('-', f);
+		return;
 	case F_PID: put_u64(f, ev->pid); return;
 	case F_TID: put_u64(f, ev->tid); return;
 	case F_PPID: put_u64(f, ev->ppid); return;
@@ -515,6 +527,7 @@ static char *csv_field(struct ot_output *o, char *p, enum field fld, const struc
 
 	switch (fld) {
 	case F_TS: return csv_u64(p, ev->ts_ns);
+	case F_HOST: return o->host ? ot_csv_quote(p, o->host, o->host_len) : p;
 	case F_PID: return csv_u64(p, ev->pid);
 	case F_TID: return csv_u64(p, ev->tid);
 	case F_PPID: return csv_u64(p, ev->ppid);
@@ -559,7 +572,7 @@ static char *csv_field(struct ot_output *o, char *p, enum field fld, const struc
 static void put_csv_row(struct ot_output *o, const struct ot_event *ev)
 {
 	size_t i, need = o->ncols * CSV_FIELD_MAX(ev->path_len) + CSV_ARGS_MAX(ev->args_len) +
-			 2 * ev->full_path_len + 3;
+			 2 * ev->full_path_len + 2 * o->host_len + 3;
 	char *p;
 
 	if (need > o->rec_cap) {
@@ -647,6 +660,8 @@ struct ot_output *ot_output_open(const struct ot_output_spec *spec, uint64_t sta
 
 	o->format = spec->format;
 	o->start_ns = start_ns;
+	o->host = spec->host;
+	o->host_len = spec->host ? strlen(spec->host) : 0;
 	if (spec->fields) {
 		if (parse_fields(spec->fields, o->cols, &o->ncols, err, sizeof(err))) {
 			ot_error_msg("%s", err);

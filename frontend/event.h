@@ -30,6 +30,7 @@ enum ot_event_status {
 
 struct ot_event {
 	uint64_t ts_ns;		/* CLOCK_MONOTONIC */
+	uint64_t wall_ns;	/* CLOCK_REALTIME, set by the sink; 0: unknown */
 	uint64_t latency_ns;
 	uint64_t cgid;
 	uint64_t flags;

@@ -33,6 +33,7 @@ enum {
 	OPT_CGROUP,
 	OPT_NEW_CGROUP,
 	OPT_HOST,
+	OPT_PRINT_TIME,
 };
 
 static const char short_opts[] = "+:p:u:c:t:n:xFL:d:B:So:TUefr:hV";
@@ -56,6 +57,7 @@ static const struct option long_opts[] = {
 	{ "format", required_argument, NULL, OPT_FORMAT },
 	{ "output", required_argument, NULL, 'o' },
 	{ "timestamp", no_argument, NULL, 'T' },
+	{ "print-time", no_argument, NULL, OPT_PRINT_TIME },
 	{ "print-uid", no_argument, NULL, 'U' },
 	{ "extended", no_argument, NULL, 'e' },
 	{ "fields", required_argument, NULL, OPT_FIELDS },
@@ -129,7 +131,9 @@ static void usage(void)
 "Output:\n"
 "      --format FMT         text (default), csv, json or jsonl\n"
 "  -o, --output FILE        write events to FILE\n"
-"  -T, --timestamp          a TIME(s) column (text)\n"
+"  -T, --timestamp          a TIME(s) column: seconds since the start (text)\n"
+"      --print-time         a TIME column: the time of day (text; CSV and JSON\n"
+"                           carry the date and time in the time field)\n"
 "  -U, --print-uid          a UID column (text)\n"
 "  -e, --extended           KIND, FLAGS, MODE and LAT(us) columns (text)\n"
 "  -F, --full-path          resolve each path in the kernel: the file opened,\n"
@@ -300,6 +304,7 @@ static void check_stap_modes(const struct ot_plan *plan)
 	if (plan->build_module && (plan->duration_s || plan->out.path || plan->out.fields ||
 				   plan->out.host ||
 				   plan->out.format != OT_FORMAT_TEXT || plan->out.timestamp ||
+				   plan->out.wall_time ||
 				   plan->out.uid || plan->out.extended))
 		ot_error_msg_and_help("--build-module only builds: output options and -d belong "
 				      "to the run (opentrace --staprun FILE.ko ...)");
@@ -448,6 +453,9 @@ void ot_options_parse(struct ot_plan *plan, int argc, char **argv)
 			break;
 		case 'T':
 			plan->out.timestamp = true;
+			break;
+		case OPT_PRINT_TIME:
+			plan->out.wall_time = true;
 			break;
 		case 'U':
 			plan->out.uid = true;

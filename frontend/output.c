@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "escape.h"
@@ -32,7 +33,7 @@ const char *ot_kind_name(enum ot_kind kind)
 }
 
 enum field {
-	F_TS, F_HOST, F_PID, F_TID, F_PPID, F_UID, F_CGID, F_COMM, F_KIND, F_DFD,
+	F_TS, F_TIME, F_HOST, F_PID, F_TID, F_PPID, F_UID, F_CGID, F_COMM, F_KIND, F_DFD,
 	F_FLAGS, F_FLAGS_STR, F_MODE, F_FILENAME, F_RETURN, F_FD, F_ERRNO,
 	F_LATENCY, F_TRUNCATED, F_SLOT, F_FULL_PATH, F_FULL_TRUNCATED, F_ARGS,
 	F_ARGS_TRUNCATED, F_MAX
@@ -46,6 +47,7 @@ struct field_desc {
 
 static const struct field_desc fields[F_MAX] = {
 	[F_TS] = { "ts_ns", "TIME(s)", -14 },
+	[F_TIME] = { "time", "TIME", -15 },
 	[F_HOST] = { "host", "HOST", -16 },
 	[F_PID] = { "pid", "PID", -7 },
 	[F_TID] = { "tid", "TID", -7 },
@@ -75,10 +77,10 @@ static const struct field_desc fields[F_MAX] = {
 static const enum field csv_default[] = {
 	F_PID, F_CGID, F_COMM, F_KIND, F_FLAGS, F_MODE, F_FILENAME, F_RETURN,
 	F_TS, F_TID, F_PPID, F_UID, F_DFD, F_FLAGS_STR, F_ERRNO, F_LATENCY, F_TRUNCATED, F_SLOT,
-	F_HOST,
+	F_TIME, F_HOST,
 };
 static const enum field json_default[] = {
-	F_TS, F_HOST, F_PID, F_TID, F_PPID, F_UID, F_CGID, F_COMM, F_KIND, F_DFD, F_FLAGS,
+	F_TS, F_TIME, F_HOST, F_PID, F_TID, F_PPID, F_UID, F_CGID, F_COMM, F_KIND, F_DFD, F_FLAGS,
 	F_FLAGS_STR, F_MODE, F_FILENAME, F_RETURN, F_ERRNO, F_LATENCY, F_TRUNCATED, F_SLOT,
 };
 
@@ -92,6 +94,11 @@ struct ot_output {
 	uint64_t records;
 	const char *host;	/* NULL: unknown (--replay without --host) */
 	size_t host_len;
+	/* the date and time of the last second formatted, which repeats */
+	time_t time_sec;
+	bool time_valid;
+	bool time_unknown_said;
+	char time_str[32];
 	bool exec_only;		/* execsnoop's table: PCOMM for COMM */
 	bool stream;		/* a pipe or socket, whose reader can go away */
 	bool failed;
@@ -131,7 +138,7 @@ static int parse_fields(const char *list, enum field *cols, size_t *ncols,
 		int f = field_lookup(p, len);
 
 		if (f < 0) {
-			snprintf(err, errlen, "--fields: unknown field '%.*s' (known: ts_ns host pid tid "
+			snprintf(err, errlen, "--fields: unknown field '%.*s' (known: ts_ns time host pid tid "
 				 "ppid uid cgid comm kind dfd flags flags_str mode filename return "
 				 "fd errno latency_ns truncated slot full_path full_path_truncated args "
 				 "args_truncated)",
@@ -168,6 +175,8 @@ static void default_columns(struct ot_output *o, const struct ot_output_spec *sp
 		o->exec_only = true;
 		if (spec->timestamp)
 			o->cols[o->ncols++] = F_TS;
+		if (spec->wall_time)
+			o->cols[o->ncols++] = F_TIME;
 		if (spec->uid)
 			o->cols[o->ncols++] = F_UID;
 		o->cols[o->ncols++] = F_COMM;
@@ -182,6 +191,8 @@ static void default_columns(struct ot_output *o, const struct ot_output_spec *sp
 		 * their arguments in the PATH column */
 		if (spec->timestamp)
 			o->cols[o->ncols++] = F_TS;
+		if (spec->wall_time)
+			o->cols[o->ncols++] = F_TIME;
 		if (spec->uid)
 			o->cols[o->ncols++] = F_UID;
 		o->cols[o->ncols++] = F_PID;
@@ -312,6 +323,42 @@ static const char *flags_str(struct ot_output *o, uint64_t flags, size_t *len)
 	return o->flags_str;
 }
 
+/* The wall-clock time: ISO 8601 in UTC with microseconds for CSV and JSON
+ * (2026-11-22T19:31:47.123456Z, which sorts as text across hosts), the
+ * local time of day for the text table, as opensnoop and execsnoop show
+ * it (19:31:47.123456). The date part is formatted once a second. */
+static size_t time_str(struct ot_output *o, uint64_t wall_ns, char *buf)
+{
+	time_t sec = wall_ns / 1000000000;
+	unsigned usec = wall_ns % 1000000000 / 1000;
+	bool text = o->format == OT_FORMAT_TEXT;
+	size_t n;
+
+	if (!o->time_valid || o->time_sec != sec) {
+		struct tm tm;
+
+		if (text ? !localtime_r(&sec, &tm) : !gmtime_r(&sec, &tm))
+			memset(&tm, 0, sizeof(tm));
+		strftime(o->time_str, sizeof(o->time_str), text ? "%H:%M:%S" : "%Y-%m-%dT%H:%M:%S", &tm);
+		o->time_sec = sec;
+		o->time_valid = true;
+	}
+	n = strlen(o->time_str);
+	memcpy(buf, o->time_str, n);
+	n += snprintf(buf + n, 9, ".%06u%s", usec, text ? "" : "Z");
+	return n;
+}
+
+/* Events replayed from a capture without a wall-clock reference (made by
+ * an older script) have no time: said once, not left to be guessed. */
+static void time_unknown(struct ot_output *o)
+{
+	if (!o->time_unknown_said)
+		ot_error_msg("the capture has no wall-clock reference (its script predates it): "
+			     "the time field is left empty");
+	o->time_unknown_said = true;
+}
+
 /* One field's value, in the text or JSON format. */
 static void put_field(struct ot_output *o, enum field fld, const struct ot_event *ev)
 {
@@ -326,6 +373,20 @@ static void put_field(struct ot_output *o, enum field fld, const struct ot_event
 		else
 			put_u64(f, ev->ts_ns);
 		return;
+	case F_TIME: {
+		char buf[48];
+
+		if (ev->wall_ns) {
+			put_string(o, buf, time_str(o, ev->wall_ns, buf));
+			return;
+		}
+		time_unknown(o);
+		if (json)
+			fputs_unlocked("null", f);
+		else
+			putc_unlocked('-', f);
+		return;
+	}
 	case F_HOST:
 		if (o->host)
 			put_string(o, o->host, o->host_len);
@@ -527,6 +588,14 @@ static char *csv_field(struct ot_output *o, char *p, enum field fld, const struc
 
 	switch (fld) {
 	case F_TS: return csv_u64(p, ev->ts_ns);
+	case F_TIME: {
+		char buf[48];
+
+		if (ev->wall_ns)
+			return ot_csv_quote(p, buf, time_str(o, ev->wall_ns, buf));
+		time_unknown(o);
+		return p;
+	}
 	case F_HOST: return o->host ? ot_csv_quote(p, o->host, o->host_len) : p;
 	case F_PID: return csv_u64(p, ev->pid);
 	case F_TID: return csv_u64(p, ev->tid);

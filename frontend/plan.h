@@ -40,6 +40,7 @@ struct ot_output_spec {
 	enum ot_format format;
 	const char *path;	/* NULL: stdout */
 	bool timestamp;		/* -T */
+	bool wall_time;		/* --print-time */
 	bool uid;		/* -U */
 	bool extended;		/* -e */
 	bool ppid;		/* a PPID column (text), when following */

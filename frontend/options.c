@@ -34,6 +34,7 @@ enum {
 	OPT_NEW_CGROUP,
 	OPT_HOST,
 	OPT_PRINT_TIME,
+	OPT_PRINT_USER,
 };
 
 static const char short_opts[] = "+:p:u:c:t:n:xFL:d:B:So:TUefr:hV";
@@ -59,6 +60,7 @@ static const struct option long_opts[] = {
 	{ "timestamp", no_argument, NULL, 'T' },
 	{ "print-time", no_argument, NULL, OPT_PRINT_TIME },
 	{ "print-uid", no_argument, NULL, 'U' },
+	{ "print-user", no_argument, NULL, OPT_PRINT_USER },
 	{ "extended", no_argument, NULL, 'e' },
 	{ "fields", required_argument, NULL, OPT_FIELDS },
 	{ "host", required_argument, NULL, OPT_HOST },
@@ -135,6 +137,7 @@ static void usage(void)
 "      --print-time         a TIME column: the time of day (text; CSV and JSON\n"
 "                           carry the date and time in the time field)\n"
 "  -U, --print-uid          a UID column (text)\n"
+"      --print-user         a USER column: the uid's name (text)\n"
 "  -e, --extended           KIND, FLAGS, MODE and LAT(us) columns (text)\n"
 "  -F, --full-path          resolve each path in the kernel: the file opened,\n"
 "                           or the would-be path of a failed open (text\n"
@@ -304,7 +307,7 @@ static void check_stap_modes(const struct ot_plan *plan)
 	if (plan->build_module && (plan->duration_s || plan->out.path || plan->out.fields ||
 				   plan->out.host ||
 				   plan->out.format != OT_FORMAT_TEXT || plan->out.timestamp ||
-				   plan->out.wall_time ||
+				   plan->out.wall_time || plan->out.user ||
 				   plan->out.uid || plan->out.extended))
 		ot_error_msg_and_help("--build-module only builds: output options and -d belong "
 				      "to the run (opentrace --staprun FILE.ko ...)");
@@ -459,6 +462,9 @@ void ot_options_parse(struct ot_plan *plan, int argc, char **argv)
 			break;
 		case 'U':
 			plan->out.uid = true;
+			break;
+		case OPT_PRINT_USER:
+			plan->out.user = true;
 			break;
 		case 'e':
 			plan->out.extended = true;

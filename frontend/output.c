@@ -4,6 +4,7 @@
 #include <fcntl.h>
 #include <inttypes.h>
 #include <poll.h>
+#include <pwd.h>
 #include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
@@ -33,7 +34,7 @@ const char *ot_kind_name(enum ot_kind kind)
 }
 
 enum field {
-	F_TS, F_TIME, F_HOST, F_PID, F_TID, F_PPID, F_UID, F_CGID, F_COMM, F_KIND, F_DFD,
+	F_TS, F_TIME, F_HOST, F_PID, F_TID, F_PPID, F_UID, F_USER, F_CGID, F_COMM, F_KIND, F_DFD,
 	F_FLAGS, F_FLAGS_STR, F_MODE, F_FILENAME, F_RETURN, F_FD, F_ERRNO,
 	F_LATENCY, F_TRUNCATED, F_SLOT, F_FULL_PATH, F_FULL_TRUNCATED, F_ARGS,
 	F_ARGS_TRUNCATED, F_MAX
@@ -53,6 +54,7 @@ static const struct field_desc fields[F_MAX] = {
 	[F_TID] = { "tid", "TID", -7 },
 	[F_PPID] = { "ppid", "PPID", -7 },
 	[F_UID] = { "uid", "UID", -6 },
+	[F_USER] = { "user", "USER", -10 },
 	[F_CGID] = { "cgid", "CGID", -8 },
 	[F_COMM] = { "comm", "COMM", -16 },
 	[F_KIND] = { "kind", "KIND", -8 },
@@ -84,6 +86,15 @@ static const enum field json_default[] = {
 	F_FLAGS_STR, F_MODE, F_FILENAME, F_RETURN, F_ERRNO, F_LATENCY, F_TRUNCATED, F_SLOT,
 };
 
+/* Beyond this many distinct uids, names are looked up each time rather
+ * than kept: the cache stays small whatever uids a system uses. */
+#define USER_CACHE 1024
+
+struct user_name {
+	uint32_t uid;
+	char *name;	/* NULL: a free slot */
+};
+
 struct ot_output {
 	FILE *f;
 	const char *name;
@@ -98,6 +109,10 @@ struct ot_output {
 	time_t time_sec;
 	bool time_valid;
 	bool time_unknown_said;
+	/* user names by uid, looked up once each (USER_CACHE at most) */
+	struct user_name *users;
+	size_t nusers;
+	char user_tmp[256];
 	char time_str[32];
 	bool exec_only;		/* execsnoop's table: PCOMM for COMM */
 	bool stream;		/* a pipe or socket, whose reader can go away */
@@ -139,7 +154,7 @@ static int parse_fields(const char *list, enum field *cols, size_t *ncols,
 
 		if (f < 0) {
 			snprintf(err, errlen, "--fields: unknown field '%.*s' (known: ts_ns time host pid tid "
-				 "ppid uid cgid comm kind dfd flags flags_str mode filename return "
+				 "ppid uid user cgid comm kind dfd flags flags_str mode filename return "
 				 "fd errno latency_ns truncated slot full_path full_path_truncated args "
 				 "args_truncated)",
 				 (int)(len > 64 ? 64 : len), p);
@@ -179,6 +194,8 @@ static void default_columns(struct ot_output *o, const struct ot_output_spec *sp
 			o->cols[o->ncols++] = F_TIME;
 		if (spec->uid)
 			o->cols[o->ncols++] = F_UID;
+		if (spec->user)
+			o->cols[o->ncols++] = F_USER;
 		o->cols[o->ncols++] = F_COMM;
 		o->cols[o->ncols++] = F_PID;
 		o->cols[o->ncols++] = F_PPID;
@@ -195,6 +212,8 @@ static void default_columns(struct ot_output *o, const struct ot_output_spec *sp
 			o->cols[o->ncols++] = F_TIME;
 		if (spec->uid)
 			o->cols[o->ncols++] = F_UID;
+		if (spec->user)
+			o->cols[o->ncols++] = F_USER;
 		o->cols[o->ncols++] = F_PID;
 		if (spec->ppid)
 			o->cols[o->ncols++] = F_PPID;
@@ -349,6 +368,35 @@ static size_t time_str(struct ot_output *o, uint64_t wall_ns, char *buf)
 	return n;
 }
 
+/* The uid's name from NSS (/etc/passwd, LDAP, ...), or the number when it
+ * has none. Each uid is looked up once: a directory service may be slow,
+ * and a trace repeats the same few uids. */
+static const char *user_name(struct ot_output *o, uint32_t uid)
+{
+	struct passwd pw, *res = NULL;
+	struct user_name *slot = NULL;
+	char buf[1024];
+	size_t i;
+
+	if (!o->users)
+		o->users = ot_xcalloc(2 * USER_CACHE, sizeof(*o->users));
+	for (i = uid * 2654435761u % (2 * USER_CACHE); o->users[i].name; i = (i + 1) % (2 * USER_CACHE))
+		if (o->users[i].uid == uid)
+			return o->users[i].name;
+	if (o->nusers < USER_CACHE)
+		slot = &o->users[i];
+	if (getpwuid_r(uid, &pw, buf, sizeof(buf), &res) || !res)
+		snprintf(o->user_tmp, sizeof(o->user_tmp), "%" PRIu32, uid);
+	else
+		snprintf(o->user_tmp, sizeof(o->user_tmp), "%s", res->pw_name);
+	if (!slot)
+		return o->user_tmp;
+	slot->uid = uid;
+	slot->name = ot_xstrdup(o->user_tmp);
+	o->nusers++;
+	return slot->name;
+}
+
 /* Events replayed from a capture without a wall-clock reference (made by
  * an older script) have no time: said once, not left to be guessed. */
 static void time_unknown(struct ot_output *o)
@@ -399,6 +447,12 @@ static void put_field(struct ot_output *o, enum field fld, const struct ot_event
 	case F_TID: put_u64(f, ev->tid); return;
 	case F_PPID: put_u64(f, ev->ppid); return;
 	case F_UID: put_u64(f, ev->uid); return;
+	case F_USER: {
+		const char *name = user_name(o, ev->uid);
+
+		put_string(o, name, strlen(name));
+		return;
+	}
 	case F_CGID: put_u64(f, ev->cgid); return;
 	case F_COMM: put_string(o, ev->comm, strlen(ev->comm)); return;
 	case F_KIND:
@@ -601,6 +655,7 @@ static char *csv_field(struct ot_output *o, char *p, enum field fld, const struc
 	case F_TID: return csv_u64(p, ev->tid);
 	case F_PPID: return csv_u64(p, ev->ppid);
 	case F_UID: return csv_u64(p, ev->uid);
+	case F_USER: return csv_cstr(p, user_name(o, ev->uid));
 	case F_CGID: return csv_u64(p, ev->cgid);
 	case F_COMM: return csv_cstr(p, ev->comm);
 	case F_KIND: return csv_cstr(p, ot_kind_name(ev->kind));
@@ -830,6 +885,7 @@ void ot_output_set_start(struct ot_output *o, uint64_t start_ns)
 
 int ot_output_close(struct ot_output *o, const struct ot_stats *st)
 {
+	size_t i;
 	int rc;
 
 	if (!o->failed && (o->format == OT_FORMAT_JSON || o->format == OT_FORMAT_JSONL)) {
@@ -847,6 +903,10 @@ int ot_output_close(struct ot_output *o, const struct ot_stats *st)
 	}
 	fprintf(stderr, "opentrace: %" PRIu64 " events, %" PRIu64 " lost, %" PRIu64 " unmatched\n",
 		st->events, st->lost, st->unmatched);
+	if (o->users)
+		for (i = 0; i < 2 * USER_CACHE; i++)
+			free(o->users[i].name);
+	free(o->users);
 	free(o->rec);
 	free(o);
 	return rc;

@@ -42,6 +42,7 @@ struct ot_output_spec {
 	bool timestamp;		/* -T */
 	bool wall_time;		/* --print-time */
 	bool uid;		/* -U */
+	bool user;		/* --print-user */
 	bool extended;		/* -e */
 	bool ppid;		/* a PPID column (text), when following */
 	unsigned events;	/* the event classes traced, for the columns */

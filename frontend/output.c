@@ -142,10 +142,29 @@ static int field_lookup(const char *name, size_t len)
 	return -1;
 }
 
+/* "unknown field 'x' (known: ...)", the known names from the table. */
+static void unknown_field(const char *name, size_t len, char *err, size_t errlen)
+{
+	FILE *m;
+	char *msg;
+	size_t n;
+	int i;
+
+	m = ot_xmemstream(&msg, &n);
+	fprintf(m, "--fields: unknown field '%.*s' (known:", (int)(len > 64 ? 64 : len), name);
+	for (i = 0; i < F_MAX; i++)
+		fprintf(m, " %s", fields[i].name);
+	fputc(')', m);
+	ot_xmemstream_close(m);
+	snprintf(err, errlen, "%s", msg);
+	free(msg);
+}
+
 static int parse_fields(const char *list, enum field *cols, size_t *ncols,
 			char *err, size_t errlen)
 {
 	const char *p = list;
+	bool seen[F_MAX] = { false };
 
 	*ncols = 0;
 	for (;;) {
@@ -153,17 +172,17 @@ static int parse_fields(const char *list, enum field *cols, size_t *ncols,
 		int f = field_lookup(p, len);
 
 		if (f < 0) {
-			snprintf(err, errlen, "--fields: unknown field '%.*s' (known: ts_ns time host pid tid "
-				 "ppid uid user cgid comm kind dfd flags flags_str mode filename return "
-				 "fd errno latency_ns truncated slot full_path full_path_truncated args "
-				 "args_truncated)",
-				 (int)(len > 64 ? 64 : len), p);
+			unknown_field(p, len, err, errlen);
 			return -1;
 		}
-		if (*ncols == F_MAX) {
-			snprintf(err, errlen, "--fields: more than %d fields", F_MAX);
+		/* A field is one column: twice would say nothing more, and each
+		 * CSV record is sized for its columns. */
+		if (seen[f]) {
+			snprintf(err, errlen, "--fields: the field %s is named twice; name each field once",
+				 fields[f].name);
 			return -1;
 		}
+		seen[f] = true;
 		cols[(*ncols)++] = f;
 		if (!p[len])
 			return 0;
@@ -611,25 +630,39 @@ static char *csv_cstr(char *p, const char *s)
 	return ot_csv_quote(p, s, strlen(s));
 }
 
-/* Bytes one CSV field may take: a quoted path doubles, anything else is
- * shorter than the quoted flags string. */
-#define CSV_FIELD_MAX(path_len) (2 * (path_len) + 2 * 256 + 8)
-/* argv in JSON (a byte at most 6, plus quotes and commas), then doubled */
-#define CSV_ARGS_MAX(args_len) (2 * (8 * (args_len) + 2) + 2)
+/* The most bytes a string of n bytes takes in CSV: each byte a doubled
+ * quote, and the two quotes around. */
+#define CSV_STRING_MAX(n) (2 * (size_t)(n) + 2)
 
-/* argv as the JSON array text, in one CSV field (room: CSV_ARGS_MAX) */
-static char *csv_args(struct ot_output *o, char *p, const struct ot_event *ev)
+/* The most bytes one field may take in a CSV record; a record is sized by
+ * summing this over its columns. */
+static size_t csv_budget(const struct ot_output *o, enum field fld, const struct ot_event *ev)
 {
-	char *array = NULL;
-	size_t len = 0;
-	FILE *m = open_memstream(&array, &len);
-
-	if (!m) {
-		o->failed = true;
-		return p;
+	switch (fld) {
+	case F_COMM: return CSV_STRING_MAX(sizeof(ev->comm));
+	case F_FILENAME: return CSV_STRING_MAX(ev->path_len);
+	case F_FULL_PATH: return CSV_STRING_MAX(ev->full_path_len);
+	/* argv as a JSON array: a byte takes at most 6 (\u00XX, \udcXX);
+	 * each argument's NUL becomes at most two quotes and a comma */
+	case F_ARGS: return CSV_STRING_MAX(6 * ev->args_len + 2);
+	case F_FLAGS_STR: return CSV_STRING_MAX(sizeof(o->flags_str));
+	case F_HOST: return CSV_STRING_MAX(o->host_len);
+	case F_USER: return CSV_STRING_MAX(sizeof(o->user_tmp));
+	case F_TIME: return CSV_STRING_MAX(sizeof(o->time_str) + 16);
+	case F_KIND: case F_ERRNO: return CSV_STRING_MAX(32);
+	default: return 24;	/* a number, or one digit */
 	}
+}
+
+/* argv as the JSON array text, in one CSV field (room: csv_budget) */
+static char *csv_args(char *p, const struct ot_event *ev)
+{
+	char *array;
+	size_t len;
+	FILE *m = ot_xmemstream(&array, &len);
+
 	put_args_json(m, ev);
-	fclose(m);
+	ot_xmemstream_close(m);
 	p = ot_csv_quote(p, array, len);
 	free(array);
 	return p;
@@ -683,7 +716,7 @@ static char *csv_field(struct ot_output *o, char *p, enum field fld, const struc
 		*p++ = ev->status & OT_EV_PATH_TRUNCATED ? '1' : '0';
 		return p;
 	case F_ARGS:
-		return ot_kind_is_exec(ev->kind) ? csv_args(o, p, ev) : p;
+		return ot_kind_is_exec(ev->kind) ? csv_args(p, ev) : p;
 	case F_ARGS_TRUNCATED:
 		*p++ = ev->status & OT_EV_ARGS_TRUNCATED ? '1' : '0';
 		return p;
@@ -695,10 +728,11 @@ static char *csv_field(struct ot_output *o, char *p, enum field fld, const struc
 
 static void put_csv_row(struct ot_output *o, const struct ot_event *ev)
 {
-	size_t i, need = o->ncols * CSV_FIELD_MAX(ev->path_len) + CSV_ARGS_MAX(ev->args_len) +
-			 2 * ev->full_path_len + 2 * o->host_len + 3;
+	size_t i, need = o->ncols + 1;	/* the commas and the newline */
 	char *p;
 
+	for (i = 0; i < o->ncols; i++)
+		need += csv_budget(o, o->cols[i], ev);
 	if (need > o->rec_cap) {
 		o->rec = ot_xreallocarray(o->rec, 1, need);
 		o->rec_cap = need;
@@ -780,7 +814,7 @@ struct ot_output *ot_output_open(const struct ot_output_spec *spec, uint64_t sta
 {
 	struct ot_output *o = ot_xcalloc(1, sizeof(*o));
 	struct stat st;
-	char err[256];
+	char err[512];
 
 	o->format = spec->format;
 	o->start_ns = start_ns;

@@ -65,7 +65,7 @@ static const struct field_desc fields[F_MAX] = {
 	[F_FILENAME] = { "filename", "PATH", 0 },
 	[F_RETURN] = { "return", "RET", 4 },
 	[F_FD] = { "fd", "FD", 3 },
-	[F_ERRNO] = { "errno", "ERR", -7 },
+	[F_ERRNO] = { "errno", "ERR", -12 },
 	[F_LATENCY] = { "latency_ns", "LAT(us)", 9 },
 	[F_TRUNCATED] = { "truncated", "TRUNC", -5 },
 	[F_SLOT] = { "slot", "SLOT", 4 },
@@ -268,7 +268,15 @@ static void default_columns(struct ot_output *o, const struct ot_output_spec *sp
 
 static const char *errno_name(int err)
 {
+	/* strace's names for the kernel's restart codes, which glibc lacks */
+	static const char *const restart[] = {
+		"ERESTARTSYS", "ERESTARTNOINTR", "ERESTARTNOHAND", "ENOIOCTLCMD",
+		"ERESTART_RESTARTBLOCK",
+	};
 	static char buf[16];
+
+	if (err >= OT_ERESTARTSYS && err <= OT_ERESTART_RESTARTBLOCK)
+		return restart[err - OT_ERESTARTSYS];
 #ifdef HAVE_STRERRORNAME_NP
 	const char *name = strerrorname_np(err);
 
@@ -426,6 +434,14 @@ static void time_unknown(struct ot_output *o)
 	o->time_unknown_said = true;
 }
 
+/* A field that does not apply to this event: blank in text, null in JSON
+ * (CSV leaves the field empty). */
+static void put_none(struct ot_output *o)
+{
+	if (o->format != OT_FORMAT_TEXT)
+		fputs_unlocked("null", o->f);
+}
+
 /* One field's value, in the text or JSON format. */
 static void put_field(struct ot_output *o, enum field fld, const struct ot_event *ev)
 {
@@ -487,15 +503,22 @@ static void put_field(struct ot_output *o, enum field fld, const struct ot_event
 			put_s64(f, ev->dfd);
 		return;
 	case F_FLAGS:
-		if (text)
+		if (ot_kind_is_exec(ev->kind))
+			put_none(o);
+		else if (text)
 			fprintf(f, "%#llo", (unsigned long long)ev->flags);
 		else
 			put_u64(f, ev->flags);
 		return;
 	case F_FLAGS_STR: {
 		size_t n;
-		const char *str = flags_str(o, ev->flags, &n);
+		const char *str;
 
+		if (ot_kind_is_exec(ev->kind)) {
+			put_none(o);
+			return;
+		}
+		str = flags_str(o, ev->flags, &n);
 		if (text)
 			fwrite_unlocked(str, 1, n, f);
 		else
@@ -503,7 +526,9 @@ static void put_field(struct ot_output *o, enum field fld, const struct ot_event
 		return;
 	}
 	case F_MODE:
-		if (text)
+		if (!(ev->status & OT_EV_MODE_USED))
+			put_none(o);
+		else if (text)
 			fprintf(f, "%04o", ev->mode);
 		else
 			put_u64(f, ev->mode);
@@ -519,9 +544,24 @@ static void put_field(struct ot_output *o, enum field fld, const struct ot_event
 		if (text && (ev->status & OT_EV_PATH_UNREADABLE))
 			fputs_unlocked("[unreadable]", f);
 		return;
-	case F_RETURN: put_s64(f, ev->ret); return;
+	case F_RETURN:
+		/* strace's "= ? ERESTARTSYS": no value came back */
+		if (!(ev->status & OT_EV_INTERRUPTED))
+			put_s64(f, ev->ret);
+		else if (text)
+			putc_unlocked('?', f);
+		else
+			put_none(o);
+		return;
 	case F_FD:
-		if (ev->fixed_file && ev->ret >= 0) {
+		if (ot_kind_is_exec(ev->kind)) {
+			put_none(o);
+		} else if (ev->status & OT_EV_INTERRUPTED) {
+			if (text)
+				putc_unlocked('?', f);
+			else
+				put_none(o);
+		} else if (ev->fixed_file && ev->ret >= 0) {
 			putc_unlocked('@', f);
 			put_u64(f, ev->slot);
 		} else {
@@ -693,14 +733,19 @@ static char *csv_field(struct ot_output *o, char *p, enum field fld, const struc
 	case F_COMM: return csv_cstr(p, ev->comm);
 	case F_KIND: return csv_cstr(p, ot_kind_name(ev->kind));
 	case F_DFD: return csv_s64(p, ev->dfd);
-	case F_FLAGS: return csv_u64(p, ev->flags);
+	case F_FLAGS: return ot_kind_is_exec(ev->kind) ? p : csv_u64(p, ev->flags);
 	case F_FLAGS_STR:
+		if (ot_kind_is_exec(ev->kind))
+			return p;
 		s = flags_str(o, ev->flags, &n);
 		return ot_csv_quote(p, s, n);
-	case F_MODE: return csv_u64(p, ev->mode);
+	case F_MODE: return ev->status & OT_EV_MODE_USED ? csv_u64(p, ev->mode) : p;
 	case F_FILENAME: return ot_csv_quote(p, ev->path, ev->path_len);
-	case F_RETURN: return csv_s64(p, ev->ret);
-	case F_FD: return csv_s64(p, ev->ret >= 0 ? ev->ret : -1);
+	case F_RETURN: return ev->status & OT_EV_INTERRUPTED ? p : csv_s64(p, ev->ret);
+	case F_FD:
+		if (ot_kind_is_exec(ev->kind) || (ev->status & OT_EV_INTERRUPTED))
+			return p;
+		return csv_s64(p, ev->ret >= 0 ? ev->ret : -1);
 	case F_SLOT: return ev->fixed_file ? csv_u64(p, ev->slot) : p;
 	case F_FULL_PATH:
 		return ev->full_path ? ot_csv_quote(p, ev->full_path, ev->full_path_len) : p;

@@ -80,6 +80,17 @@ void ot_sink_event(struct ot_sink *sink, const struct ot_event *ev)
 		sink->clock = OT_CLOCK_SET;
 	}
 	e.wall_ns = sink->clock == OT_CLOCK_SET ? e.ts_ns + sink->wall_offset_ns : 0;
+	/* Decided here, once for every backend: mode only where the kernel
+	 * used it (it is whatever the register held otherwise), and a return
+	 * that no process ever sees as an interruption, not as an error. */
+	e.status &= ~(OT_EV_MODE_USED | OT_EV_INTERRUPTED);
+	if (e.kind == OT_KIND_CREAT ||
+	    (!ot_kind_is_exec(e.kind) && (e.flags & (OT_O_CREAT | OT_O_TMPFILE_BIT))))
+		e.status |= OT_EV_MODE_USED;
+	else
+		e.mode = 0;
+	if (e.ret <= -OT_ERESTARTSYS && e.ret >= -OT_ERESTART_RESTARTBLOCK)
+		e.status |= OT_EV_INTERRUPTED;
 	e.comm[sizeof(e.comm) - 1] = '\0';
 	e.comm[strnlen(e.comm, 16)] = '\0';
 	if (!e.path)

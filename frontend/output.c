@@ -308,35 +308,48 @@ static void put_s64(FILE *f, int64_t v)
 	}
 }
 
+/* A string from a traced process (or the user): in text one shell word
+ * (ot_text_word), so that it cannot pass for two values or a marker; in
+ * JSON a string literal. */
 static void put_string(struct ot_output *o, const char *s, size_t n)
 {
 	if (o->format == OT_FORMAT_TEXT)
-		ot_text_string(o->f, s, n);
+		ot_text_word(o->f, s, n, false);
 	else
 		ot_json_string(o->f, s, n);
 }
 
-/* Text: arguments joined by spaces, quoted where a space or nothing would
- * make the list ambiguous. */
+/* The text table's markers: no shell word starts with [ unquoted, so no
+ * file name or argument can print as one. */
+#define TEXT_TRUNCATED " [truncated]"
+#define TEXT_UNREADABLE "[unreadable]"
+
+static void put_path_text(FILE *f, const char *s, size_t n, bool truncated, bool unreadable)
+{
+	if (unreadable) {
+		fputs_unlocked(TEXT_UNREADABLE, f);
+		return;
+	}
+	ot_text_word(f, s, n, false);
+	if (truncated)
+		fputs_unlocked(TEXT_TRUNCATED, f);
+}
+
+/* Text: the arguments as a shell command line that gives them back. */
 static void put_args_text(FILE *f, const struct ot_event *ev)
 {
 	const char *p = ev->args, *end = ev->args + ev->args_len;
 
 	while (p < end) {
 		size_t n = strnlen(p, end - p);
-		bool quote = n == 0 || memchr(p, ' ', n) || memchr(p, '"', n);
 
 		if (p != ev->args)
 			putc_unlocked(' ', f);
-		if (quote)
-			putc_unlocked('"', f);
-		ot_text_string(f, p, n);
-		if (quote)
-			putc_unlocked('"', f);
+		ot_text_word(f, p, n, false);
 		p += n + 1;
 	}
 	if (ev->status & OT_EV_ARGS_TRUNCATED)
-		fputs_unlocked(" ...", f);
+		fputs_unlocked(TEXT_TRUNCATED, f);
 }
 
 /* JSON: an array of strings (CSV carries the same text in one field). */
@@ -538,11 +551,11 @@ static void put_field(struct ot_output *o, enum field fld, const struct ot_event
 			put_args_text(f, ev);
 			return;
 		}
-		put_string(o, ev->path, ev->path_len);
-		if (text && (ev->status & OT_EV_PATH_TRUNCATED))
-			fputs_unlocked(" [truncated]", f);
-		if (text && (ev->status & OT_EV_PATH_UNREADABLE))
-			fputs_unlocked("[unreadable]", f);
+		if (text)
+			put_path_text(f, ev->path, ev->path_len, ev->status & OT_EV_PATH_TRUNCATED,
+				      ev->status & OT_EV_PATH_UNREADABLE);
+		else
+			put_string(o, ev->path, ev->path_len);
 		return;
 	case F_RETURN:
 		/* strace's "= ? ERESTARTSYS": no value came back */
@@ -569,14 +582,17 @@ static void put_field(struct ot_output *o, enum field fld, const struct ot_event
 		}
 		return;
 	case F_FULL_PATH:
-		if (ev->full_path)
-			put_string(o, ev->full_path, ev->full_path_len);
-		else if (json)
-			fputs_unlocked("null", f);
+		/* text: the path as passed where none was resolved */
+		if (text && ev->full_path)
+			put_path_text(f, ev->full_path, ev->full_path_len,
+				      ev->status & OT_EV_FULL_TRUNCATED, false);
 		else if (text)
-			put_string(o, ev->path, ev->path_len);
-		if (text && (ev->status & OT_EV_FULL_TRUNCATED))
-			fputs_unlocked(" [truncated]", f);
+			put_path_text(f, ev->path, ev->path_len, ev->status & OT_EV_PATH_TRUNCATED,
+				      ev->status & OT_EV_PATH_UNREADABLE);
+		else if (ev->full_path)
+			put_string(o, ev->full_path, ev->full_path_len);
+		else
+			fputs_unlocked("null", f);
 		return;
 	case F_FULL_TRUNCATED:
 		if (json)

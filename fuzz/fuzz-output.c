@@ -1,7 +1,7 @@
 /* libFuzzer harness for the escapers (frontend/escape.c) and the one
  * formatter (frontend/output.c), through the sink's normalizer.
  *
- * The escapers must be lossless and must never let a byte through that
+ * The escapers (the text table's shell words among them) must be lossless and must never let a byte through that
  * could end or forge a record: each output is decoded again here, by a
  * separate reading of the format, and compared with the input. Then a
  * whole event built from the input goes through ot_sink_event in the
@@ -160,6 +160,94 @@ static void check_text(const char *s, size_t n)
 			break;
 		default:
 			abort();
+		}
+	}
+	if (j != n || memcmp(back, s, n))
+		abort();
+	free(back);
+	free(out);
+}
+
+static void word(FILE *f, const char *s, size_t n)
+{
+	ot_text_word(f, s, n, false);
+}
+
+/* A text word, read back as a POSIX shell (bash, for $'...') would: bare
+ * (only the safe bytes, never a space, quote or [), '...' with '\'' for
+ * a quote, or $'...' with text escapes and \'. */
+static void check_word(const char *s, size_t n)
+{
+	size_t len, i, j = 0;
+	char *out = capture(word, s, n, &len);
+	unsigned char *back = malloc(n + 1);
+
+	if (!back || !valid_utf8((unsigned char *)out, len) || !len)
+		abort();
+	for (i = 0; i < len; i++) {
+		unsigned char c = out[i];
+
+		if (c < 0x20 || c == 0x7f)
+			abort();
+		if (c == 0xc2 && i + 1 < len && (unsigned char)out[i + 1] < 0xa0)
+			abort();
+		if (c == 0xe2 && i + 2 < len && !memcmp(out + i + 1, "\x80\xae", 2))
+			abort();
+	}
+	if (out[0] == '$') {
+		if (len < 3 || out[1] != '\'' || out[len - 1] != '\'')
+			abort();
+		for (i = 2; i < len - 1; i++) {
+			unsigned char c = out[i];
+
+			if (j >= n + 1 || c == '\'')
+				abort();	/* a bare quote would end the word */
+			if (c != '\\') {
+				back[j++] = c;
+				continue;
+			}
+			switch (out[++i]) {
+			case '\\': back[j++] = '\\'; break;
+			case '\'': back[j++] = '\''; break;
+			case 'n': back[j++] = '\n'; break;
+			case 'r': back[j++] = '\r'; break;
+			case 't': back[j++] = '\t'; break;
+			case 'x':
+				if (i + 2 >= len - 1 || hexval(out[i + 1]) < 0 || hexval(out[i + 2]) < 0)
+					abort();
+				back[j++] = hexval(out[i + 1]) << 4 | hexval(out[i + 2]);
+				i += 2;
+				break;
+			default:
+				abort();
+			}
+		}
+	} else if (out[0] == '\'') {
+		/* quoted pieces, joined by \' */
+		for (i = 0; i < len;) {
+			if (out[i] == '\\' && i + 1 < len && out[i + 1] == '\'') {
+				back[j++] = '\'';
+				i += 2;
+				continue;
+			}
+			if (out[i++] != '\'')
+				abort();
+			while (i < len && out[i] != '\'') {
+				if (j >= n + 1)
+					abort();
+				back[j++] = out[i++];
+			}
+			if (i++ >= len)
+				abort();	/* an open quote */
+		}
+	} else {
+		for (i = 0; i < len; i++) {
+			unsigned char c = out[i];
+
+			if (c < 0x80 && !strchr("@%+=:,./_-", c) && !(c >= '0' && c <= '9') &&
+			    !((c | 0x20) >= 'a' && (c | 0x20) <= 'z'))
+				abort();	/* a bare word with a shell-special byte */
+			back[j++] = c;
 		}
 	}
 	if (j != n || memcmp(back, s, n))
@@ -369,6 +457,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	check_json((const char *)data, size);
 	check_text((const char *)data, size);
+	check_word((const char *)data, size);
 	check_csv((const char *)data, size);
 	check_output(data, size);
 	return 0;

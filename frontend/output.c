@@ -95,8 +95,25 @@ struct user_name {
 	char *name;	/* NULL: a free slot */
 };
 
+/* A batch this large is written out without waiting for the next flush. */
+#define BATCH_MAX (1 << 20)
+
 struct ot_output {
+	/* Records are built in memory, a batch at a time, and written to fd by
+	 * write(2), so that exactly the records that reached the output are
+	 * known when a write fails (a full disk): ends[] holds where each
+	 * record of the batch ends. */
 	FILE *f;
+	char *batch;
+	size_t batch_len;
+	size_t *ends;
+	size_t nends, ends_cap;
+	int fd;
+	uint64_t written;	/* records wholly written */
+	uint64_t unwritten;	/* records produced but not written */
+	FILE *cell;		/* text: a right-aligned cell, measured first */
+	char *cell_buf;
+	size_t cell_len;
 	const char *name;
 	enum ot_format format;
 	enum field cols[F_MAX];
@@ -808,37 +825,38 @@ static void put_csv_row(struct ot_output *o, const struct ot_event *ev)
 	fwrite_unlocked(o->rec, 1, p - o->rec, o->f);
 }
 
-/* Text columns are padded by writing the value to a small buffer first;
- * only the last column (usually the path) is written unpadded. */
+/* Text columns are padded to their width: a left-aligned one by spaces
+ * after it, a right-aligned one by writing it aside first to measure it.
+ * The last column (usually the path) is written unpadded. */
 static void put_text_row(struct ot_output *o, const struct ot_event *ev)
 {
 	size_t i;
 
 	for (i = 0; i < o->ncols; i++) {
 		const struct field_desc *d = &fields[o->cols[i]];
-		char *cell = NULL;
-		size_t len = 0;
+		off_t start = ftello(o->f), len;
 		FILE *saved = o->f;
-		int w = d->width < 0 ? -d->width : d->width;
 
 		if (i + 1 == o->ncols) {
 			put_field(o, o->cols[i], ev);
 			break;
 		}
-		o->f = open_memstream(&cell, &len);
-		if (!o->f) {
+		if (d->width < 0) {
+			put_field(o, o->cols[i], ev);
+			for (len = ftello(o->f) - start; len < -d->width; len++)
+				putc_unlocked(' ', o->f);
+		} else {
+			if (!o->cell)
+				o->cell = ot_xmemstream(&o->cell_buf, &o->cell_len);
+			rewind(o->cell);
+			o->f = o->cell;
+			put_field(o, o->cols[i], ev);
 			o->f = saved;
-			o->failed = true;
-			return;
+			if (fflush(o->cell))
+				ot_error_msg_and_die("out of memory");
+			fprintf(o->f, "%*.*s", d->width, (int)o->cell_len, o->cell_buf);
 		}
-		put_field(o, o->cols[i], ev);
-		fclose(o->f);
-		o->f = saved;
-		if (d->width < 0)
-			fprintf(o->f, "%-*s ", w, cell);
-		else
-			fprintf(o->f, "%*s ", w, cell);
-		free(cell);
+		putc_unlocked(' ', o->f);
 	}
 	putc_unlocked('\n', o->f);
 }
@@ -871,6 +889,26 @@ static void put_header(struct ot_output *o)
 	putc('\n', o->f);
 }
 
+static void output_free(struct ot_output *o)
+{
+	size_t i;
+
+	if (o->fd != STDOUT_FILENO)
+		close(o->fd);
+	fclose(o->f);
+	free(o->batch);
+	if (o->cell)
+		fclose(o->cell);
+	free(o->cell_buf);
+	if (o->users)
+		for (i = 0; i < 2 * USER_CACHE; i++)
+			free(o->users[i].name);
+	free(o->users);
+	free(o->ends);
+	free(o->rec);
+	free(o);
+}
+
 struct ot_output *ot_output_open(const struct ot_output_spec *spec, uint64_t start_ns)
 {
 	struct ot_output *o = ot_xcalloc(1, sizeof(*o));
@@ -892,26 +930,23 @@ struct ot_output *ot_output_open(const struct ot_output_spec *spec, uint64_t sta
 	}
 	if (spec->path) {
 		o->name = spec->path;
-		o->f = fopen(spec->path, "we");
-		if (!o->f) {
+		o->fd = open(spec->path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0666);
+		if (o->fd < 0) {
 			ot_perror_msg("cannot open output file '%s'", spec->path);
 			free(o);
 			return NULL;
 		}
 	} else {
 		o->name = "standard output";
-		o->f = stdout;
+		o->fd = STDOUT_FILENO;
 	}
-	/* Records are written in batches and flushed once per batch. */
-	setvbuf(o->f, NULL, _IOFBF, 1 << 20);
-	o->stream = !fstat(fileno(o->f), &st) && (S_ISFIFO(st.st_mode) || S_ISSOCK(st.st_mode));
+	o->f = ot_xmemstream(&o->batch, &o->batch_len);
+	o->stream = !fstat(o->fd, &st) && (S_ISFIFO(st.st_mode) || S_ISSOCK(st.st_mode));
 	put_header(o);
 	/* The header goes out now, so a reader sees the columns at once and
 	 * an output that cannot be written fails before anything runs. */
 	if (ot_output_flush(o)) {
-		if (o->f != stdout)
-			fclose(o->f);
-		free(o);
+		output_free(o);
 		return NULL;
 	}
 	return o;
@@ -922,8 +957,10 @@ void ot_output_event(struct ot_output *o, const struct ot_event *ev)
 	FILE *f = o->f;
 	size_t i;
 
-	if (o->failed)
+	if (o->failed) {
+		o->unwritten++;
 		return;
+	}
 	switch (o->format) {
 	case OT_FORMAT_TEXT:
 		put_text_row(o, ev);
@@ -946,20 +983,48 @@ void ot_output_event(struct ot_output *o, const struct ot_event *ev)
 		break;
 	}
 	o->records++;
+	if (o->nends == o->ends_cap) {
+		o->ends_cap = o->ends_cap ? 2 * o->ends_cap : 1024;
+		o->ends = ot_xreallocarray(o->ends, o->ends_cap, sizeof(*o->ends));
+	}
+	o->ends[o->nends] = ftello(f);
+	if (o->ends[o->nends++] >= BATCH_MAX)
+		ot_output_flush(o);
 }
 
 int ot_output_flush(struct ot_output *o)
 {
-	if (!o->failed && (fflush(o->f) || ferror(o->f))) {
-		ot_perror_msg("writing to %s", o->name);
-		o->failed = true;
+	size_t done = 0, whole = 0;
+	ssize_t n;
+
+	if (o->failed)
+		return -1;
+	if (fflush(o->f))
+		ot_error_msg_and_die("out of memory");
+	while (done < o->batch_len) {
+		n = write(o->fd, o->batch + done, o->batch_len - done);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0) {
+			ot_perror_msg("writing to %s", o->name);
+			o->failed = true;
+			break;
+		}
+		done += n;
 	}
+	/* the records that reached the output whole; a cut one did not */
+	while (whole < o->nends && o->ends[whole] <= done)
+		whole++;
+	o->written += whole;
+	o->unwritten += o->nends - whole;
+	o->nends = 0;
+	rewind(o->f);
 	return o->failed ? -1 : 0;
 }
 
 int ot_output_check(struct ot_output *o)
 {
-	struct pollfd pfd = { .fd = fileno(o->f), .events = POLLOUT };
+	struct pollfd pfd = { .fd = o->fd, .events = POLLOUT };
 
 	if (o->failed || !o->stream)
 		return o->failed ? -1 : 0;
@@ -980,29 +1045,31 @@ void ot_output_set_start(struct ot_output *o, uint64_t start_ns)
 
 int ot_output_close(struct ot_output *o, const struct ot_stats *st)
 {
-	size_t i;
-	int rc;
+	int rc = 0;
 
-	if (!o->failed && (o->format == OT_FORMAT_JSON || o->format == OT_FORMAT_JSONL)) {
-		if (o->format == OT_FORMAT_JSON && o->records)
-			fputs(",\n", o->f);
+	/* JSON: an array of events and nothing else, so that .[] works; the
+	 * counts are in the summary line, and in JSONL's last record. */
+	if (o->format == OT_FORMAT_JSON)
+		fputs(o->records ? "\n]\n" : "]\n", o->f);
+	if (o->format == OT_FORMAT_JSONL && !o->failed)
 		fprintf(o->f, "{\"type\":\"summary\",\"events\":%" PRIu64 ",\"lost\":%" PRIu64
-			",\"unmatched\":%" PRIu64 "}\n", st->events, st->lost, st->unmatched);
-		if (o->format == OT_FORMAT_JSON)
-			fputs("]\n", o->f);
-	}
-	rc = ot_output_flush(o);
-	if (o->f != stdout && fclose(o->f) && !o->failed) {
+			",\"unmatched\":%" PRIu64 "}\n", o->written + o->nends,
+			st->lost, st->unmatched);
+	if (ot_output_flush(o))
+		rc = -1;
+	if (o->fd != STDOUT_FILENO && close(o->fd) && !o->failed) {
 		ot_perror_msg("writing to %s", o->name);
+		o->failed = true;
 		rc = -1;
 	}
-	fprintf(stderr, "opentrace: %" PRIu64 " events, %" PRIu64 " lost, %" PRIu64 " unmatched\n",
-		st->events, st->lost, st->unmatched);
-	if (o->users)
-		for (i = 0; i < 2 * USER_CACHE; i++)
-			free(o->users[i].name);
-	free(o->users);
-	free(o->rec);
-	free(o);
+	o->fd = STDOUT_FILENO;
+	/* events: those written whole; unwritten: the rest the backends
+	 * delivered, which an output that failed could not take */
+	fprintf(stderr, "opentrace: %" PRIu64 " events, %" PRIu64 " lost, %" PRIu64 " unmatched",
+		o->written, st->lost, st->unmatched);
+	if (o->unwritten)
+		fprintf(stderr, ", %" PRIu64 " unwritten", o->unwritten);
+	fputc('\n', stderr);
+	output_free(o);
 	return rc;
 }

@@ -1123,12 +1123,12 @@ static int fill_cgroup(int map, const struct ot_plan *plan)
 		return 0;
 	fd = open(plan->cgroup, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	if (fd < 0) {
-		ot_perror_msg("bcc: opening cgroup %s", plan->cgroup);
+		ot_perror_msg("bcc: opening cgroup %s", ot_quote(plan->cgroup));
 		return -1;
 	}
 	err = bcc.update_elem(map, &zero, &fd, 0);
 	if (err)
-		ot_perror_msg("bcc: setting the cgroup filter to %s", plan->cgroup);
+		ot_perror_msg("bcc: setting the cgroup filter to %s", ot_quote(plan->cgroup));
 	close(fd);
 	return err ? -1 : 0;
 }

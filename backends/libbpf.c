@@ -498,12 +498,12 @@ static int fill_cgroup(struct opentrace_bpf *skel, const struct ot_plan *plan)
 		return 0;
 	fd = open(plan->cgroup, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	if (fd < 0) {
-		ot_perror_msg("libbpf: opening cgroup %s", plan->cgroup);
+		ot_perror_msg("libbpf: opening cgroup %s", ot_quote(plan->cgroup));
 		return -1;
 	}
 	err = bpf_map_update_elem(bpf_map__fd(skel->maps.cgroups), &zero, &fd, BPF_ANY);
 	if (err)
-		ot_perror_msg("libbpf: setting the cgroup filter to %s", plan->cgroup);
+		ot_perror_msg("libbpf: setting the cgroup filter to %s", ot_quote(plan->cgroup));
 	close(fd);
 	return err ? -1 : 0;
 }

@@ -884,7 +884,7 @@ int ot_stap_replay(const struct ot_plan *plan, struct ot_sink *sink)
 	if (strcmp(plan->replay, "-")) {
 		fd = open(plan->replay, O_RDONLY | O_CLOEXEC);
 		if (fd < 0) {
-			ot_perror_msg("--replay: cannot open '%s'", plan->replay);
+			ot_perror_msg("--replay: cannot open %s", ot_quote(plan->replay));
 			return -1;
 		}
 	}
@@ -900,14 +900,14 @@ int ot_stap_replay(const struct ot_plan *plan, struct ot_sink *sink)
 		if (sink->failed)
 			break;
 	if (rc < 0)
-		ot_perror_msg("--replay: reading '%s'", plan->replay);
+		ot_perror_msg("--replay: reading %s", ot_quote(plan->replay));
 	ot_sink_tick(sink);
 	if (r.bad)
 		ot_error_msg("--replay: %" PRIu64 " malformed record(s), counted as lost; the first "
 			     "on line %" PRIu64, r.bad, r.bad_line);
 	if (!r.ready && !r.bad && r.lines && r.other == r.lines)
-		ot_error_msg("--replay: '%s' holds no opentrace records (the raw output of "
-			     "'opentrace -S --emit' scripts or --build-module modules)", plan->replay);
+		ot_error_msg("--replay: %s holds no opentrace records (the raw output of "
+			     "'opentrace -S --emit' scripts or --build-module modules)", ot_quote(plan->replay));
 	if (!r.ended && rc == 0 && r.ready)
 		ot_error_msg("--replay: the capture ends before the script did: opens in flight "
 			     "at the end are missing");
@@ -1459,15 +1459,15 @@ static int stap_build(const struct ot_plan *plan)
 	name = basename(copy2);
 	dot = strrchr(name, '.');
 	if (!dot || strcmp(dot, ".ko") || dot == name) {
-		ot_error_msg("--build-module: '%s' does not end in .ko", plan->build_module);
+		ot_error_msg("--build-module: %s does not end in .ko", ot_quote(plan->build_module));
 		goto out;
 	}
 	*dot = '\0';
 	if (strlen(name) > MODULE_NAME_MAX ||
 	    strspn(name, "abcdefghijklmnopqrstuvwxyz0123456789_") != strlen(name)) {
 		ot_error_msg("--build-module: a module's name is its file name without .ko, and "
-			     "must be at most %d lowercase letters, digits and _ ('%s' is not)",
-			     MODULE_NAME_MAX, name);
+			     "must be at most %d lowercase letters, digits and _ (%s is not)",
+			     MODULE_NAME_MAX, ot_quote(name));
 		goto out;
 	}
 	if (!find_prog("STAP_PATH", "stap", prog, sizeof(prog))) {

@@ -39,7 +39,7 @@ static int lookup_groups(struct identity *id, const char *name)
 			return 0;
 		}
 		if (want <= n || want > 65536) {
-			ot_error_msg("cannot list the groups of user '%s'", name);
+			ot_error_msg("cannot list the groups of user %s", ot_quote(name));
 			return -1;
 		}
 		n = want;
@@ -54,7 +54,7 @@ static int parse_id(const char *var, const char *s, unsigned *out)
 	errno = 0;
 	v = strtoul(s, &end, 10);
 	if (!*s || *end || errno || v >= UINT_MAX) {
-		ot_error_msg("%s='%s' is not a numeric ID; unset it or use --user USER", var, s);
+		ot_error_msg("%s=%s is not a numeric ID; unset it or use --user USER", var, ot_quote(s));
 		return -1;
 	}
 	*out = v;
@@ -78,7 +78,7 @@ static int resolve_identity(const char *run_as, struct identity *id)
 		    !parse_id("--user", run_as, &uid))
 			pw = getpwuid(uid);
 		if (!pw) {
-			ot_error_msg("--user: no user named '%s'", run_as);
+			ot_error_msg("--user: no user named %s", ot_quote(run_as));
 			return -1;
 		}
 		id->uid = pw->pw_uid;
@@ -213,11 +213,11 @@ int ot_command_wait(struct ot_command *cmd, const char *name)
 	close(cmd->error_fd);
 	if (n == (ssize_t)sizeof(err) && cmd->released) {
 		if (err == ENOENT) {
-			ot_error_msg("%s: command not found", name);
+			ot_error_msg("%s: command not found", ot_quote(name));
 			return 127;
 		}
 		errno = err;
-		ot_perror_msg("cannot run %s", name);
+		ot_perror_msg("cannot run %s", ot_quote(name));
 		return 126;
 	}
 	if (WIFEXITED(status))

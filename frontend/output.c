@@ -114,7 +114,7 @@ struct ot_output {
 	FILE *cell;		/* text: a right-aligned cell, measured first */
 	char *cell_buf;
 	size_t cell_len;
-	const char *name;
+	char *name;		/* for messages: quoted, or "standard output" */
 	enum ot_format format;
 	enum field cols[F_MAX];
 	size_t ncols;
@@ -162,13 +162,15 @@ static int field_lookup(const char *name, size_t len)
 /* "unknown field 'x' (known: ...)", the known names from the table. */
 static void unknown_field(const char *name, size_t len, char *err, size_t errlen)
 {
+	char piece[72];
 	FILE *m;
 	char *msg;
 	size_t n;
 	int i;
 
 	m = ot_xmemstream(&msg, &n);
-	fprintf(m, "--fields: unknown field '%.*s' (known:", (int)(len > 64 ? 64 : len), name);
+	snprintf(piece, sizeof(piece), "%.*s", (int)(len < 65 ? len : 65), name);
+	fprintf(m, "--fields: unknown field %s (known:", ot_quote(piece));
 	for (i = 0; i < F_MAX; i++)
 		fprintf(m, " %s", fields[i].name);
 	fputc(')', m);
@@ -906,6 +908,7 @@ static void output_free(struct ot_output *o)
 	free(o->users);
 	free(o->ends);
 	free(o->rec);
+	free(o->name);
 	free(o);
 }
 
@@ -929,15 +932,16 @@ struct ot_output *ot_output_open(const struct ot_output_spec *spec, uint64_t sta
 		default_columns(o, spec);
 	}
 	if (spec->path) {
-		o->name = spec->path;
+		o->name = ot_xstrdup(ot_quote(spec->path));
 		o->fd = open(spec->path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0666);
 		if (o->fd < 0) {
-			ot_perror_msg("cannot open output file '%s'", spec->path);
+			ot_perror_msg("cannot open output file %s", o->name);
+			free(o->name);
 			free(o);
 			return NULL;
 		}
 	} else {
-		o->name = "standard output";
+		o->name = ot_xstrdup("standard output");
 		o->fd = STDOUT_FILENO;
 	}
 	o->f = ot_xmemstream(&o->batch, &o->batch_len);

@@ -161,10 +161,12 @@ static void usage(void)
 "                                      a module for another kernel\n"
 "  opentrace --staprun ot_u1000.ko --format csv   run it there\n"
 "\n"
-"At the end, a summary on standard error counts the events, those the kernel\n"
-"could not hand over (lost) and entries whose exit never came (unmatched).\n"
-"Exit status: 0 on success, 1 on a failure, 2 on a usage error; with a\n"
-"command, the command's status.\n",
+"At the end, a summary on standard error counts the events written, those the\n"
+"kernel could not hand over (lost), entries whose exit never came (unmatched)\n"
+"and, when the output could not be written, the events that were not\n"
+"(unwritten). Exit status: 0 on success, 1 on a failure (an output not\n"
+"written whole among them), 2 on a usage error; with a command, the command's\n"
+"status.\n",
 	stdout);
 }
 

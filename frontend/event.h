@@ -14,6 +14,11 @@ enum ot_event_status {
 	OT_EV_PATH_UNREADABLE = 1 << 1,	/* the path pointer could not be read */
 	OT_EV_ARGS_TRUNCATED = 1 << 2,	/* exec: more arguments than captured */
 	OT_EV_FULL_TRUNCATED = 1 << 3,	/* full_path: the walk stopped short */
+	/* the path could not be read when the call began and was read at
+	 * its end, from memory the process could have changed meanwhile */
+	OT_EV_PATH_AT_EXIT = 1 << 6,
+	OT_EV_ARGS_UNREADABLE = 1 << 7,	/* exec: the arguments could not be read */
+	OT_EV_UNFINISHED = 1 << 8,	/* the trace ended before the call did */
 };
 
 #define OT_AT_FDCWD (-100)

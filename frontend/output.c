@@ -21,7 +21,7 @@ enum field {
 	F_TS, F_TIME, F_HOST, F_PID, F_TID, F_PPID, F_UID, F_USER, F_CGID, F_COMM, F_KIND, F_DFD,
 	F_FLAGS, F_FLAGS_STR, F_MODE, F_FILENAME, F_RETURN, F_FD, F_ERRNO,
 	F_LATENCY, F_TRUNCATED, F_SLOT, F_FULL_PATH, F_FULL_TRUNCATED, F_ARGS,
-	F_ARGS_TRUNCATED, F_MAX
+	F_ARGS_TRUNCATED, F_UNFINISHED, F_PATH_AT_EXIT, F_MAX
 };
 
 struct field_desc {
@@ -57,17 +57,20 @@ static const struct field_desc fields[F_MAX] = {
 	[F_FULL_TRUNCATED] = { "full_path_truncated", "FTRUNC", -6 },
 	[F_ARGS] = { "args", "ARGS", 0 },
 	[F_ARGS_TRUNCATED] = { "args_truncated", "ATRUNC", -6 },
+	[F_UNFINISHED] = { "unfinished", "UNFIN", -5 },
+	[F_PATH_AT_EXIT] = { "path_at_exit", "ATEXIT", -6 },
 };
 
 /* Existing opentrace users post-process the first eight CSV columns. */
 static const enum field csv_default[] = {
 	F_PID, F_CGID, F_COMM, F_KIND, F_FLAGS, F_MODE, F_FILENAME, F_RETURN,
 	F_TS, F_TID, F_PPID, F_UID, F_DFD, F_FLAGS_STR, F_ERRNO, F_LATENCY, F_TRUNCATED, F_SLOT,
-	F_TIME, F_HOST,
+	F_TIME, F_HOST, F_UNFINISHED, F_PATH_AT_EXIT,
 };
 static const enum field json_default[] = {
 	F_TS, F_TIME, F_HOST, F_PID, F_TID, F_PPID, F_UID, F_CGID, F_COMM, F_KIND, F_DFD, F_FLAGS,
 	F_FLAGS_STR, F_MODE, F_FILENAME, F_RETURN, F_ERRNO, F_LATENCY, F_TRUNCATED, F_SLOT,
+	F_UNFINISHED, F_PATH_AT_EXIT,
 };
 
 /* Beyond this many distinct uids, names are looked up each time rather
@@ -326,16 +329,28 @@ static void put_string(struct ot_output *o, const char *s, size_t n)
  * file name or argument can print as one. */
 #define TEXT_TRUNCATED " [truncated]"
 #define TEXT_UNREADABLE "[unreadable]"
+/* the path was read when the call returned, from memory the process
+ * could have rewritten meanwhile */
+#define TEXT_AT_EXIT " [read at exit]"
 
-static void put_path_text(FILE *f, const char *s, size_t n, bool truncated, bool unreadable)
+static void put_path_text(FILE *f, const char *s, size_t n, unsigned status)
 {
-	if (unreadable) {
+	if (status & OT_EV_PATH_UNREADABLE) {
 		fputs_unlocked(TEXT_UNREADABLE, f);
 		return;
 	}
 	ot_text_word(f, s, n, false);
-	if (truncated)
+	if (status & OT_EV_PATH_TRUNCATED)
 		fputs_unlocked(TEXT_TRUNCATED, f);
+	if (status & OT_EV_PATH_AT_EXIT)
+		fputs_unlocked(TEXT_AT_EXIT, f);
+}
+
+/* No result came back: a signal cut the call (the kernel restarts it or
+ * fails it with EINTR), or the trace ended first. */
+static bool no_result(const struct ot_event *ev)
+{
+	return ev->status & (OT_EV_INTERRUPTED | OT_EV_UNFINISHED);
 }
 
 /* Text: the arguments as a shell command line that gives them back. */
@@ -343,6 +358,10 @@ static void put_args_text(FILE *f, const struct ot_event *ev)
 {
 	const char *p = ev->args, *end = ev->args + ev->args_len;
 
+	if (ev->status & OT_EV_ARGS_UNREADABLE) {
+		fputs_unlocked(TEXT_UNREADABLE, f);
+		return;
+	}
 	while (p < end) {
 		size_t n = strnlen(p, end - p);
 
@@ -458,6 +477,15 @@ static void put_none(struct ot_output *o)
 		fputs_unlocked("null", o->f);
 }
 
+/* A yes-or-no field: true or false in JSON, 1 or 0 elsewhere. */
+static void put_flag(struct ot_output *o, bool set)
+{
+	if (o->format == OT_FORMAT_JSON || o->format == OT_FORMAT_JSONL)
+		fputs_unlocked(set ? "true" : "false", o->f);
+	else
+		putc_unlocked(set ? '1' : '0', o->f);
+}
+
 /* One field's value, in the text or JSON format. */
 static void put_field(struct ot_output *o, enum field fld, const struct ot_event *ev)
 {
@@ -555,14 +583,13 @@ static void put_field(struct ot_output *o, enum field fld, const struct ot_event
 			return;
 		}
 		if (text)
-			put_path_text(f, ev->path, ev->path_len, ev->status & OT_EV_PATH_TRUNCATED,
-				      ev->status & OT_EV_PATH_UNREADABLE);
+			put_path_text(f, ev->path, ev->path_len, ev->status);
 		else
 			put_string(o, ev->path, ev->path_len);
 		return;
 	case F_RETURN:
 		/* strace's "= ? ERESTARTSYS": no value came back */
-		if (!(ev->status & OT_EV_INTERRUPTED))
+		if (!no_result(ev))
 			put_s64(f, ev->ret);
 		else if (text)
 			putc_unlocked('?', f);
@@ -572,7 +599,7 @@ static void put_field(struct ot_output *o, enum field fld, const struct ot_event
 	case F_FD:
 		if (ot_kind_is_exec(ev->kind)) {
 			put_none(o);
-		} else if (ev->status & OT_EV_INTERRUPTED) {
+		} else if (no_result(ev)) {
 			if (text)
 				putc_unlocked('?', f);
 			else
@@ -588,20 +615,16 @@ static void put_field(struct ot_output *o, enum field fld, const struct ot_event
 		/* text: the path as passed where none was resolved */
 		if (text && ev->full_path)
 			put_path_text(f, ev->full_path, ev->full_path_len,
-				      ev->status & OT_EV_FULL_TRUNCATED, false);
+				      ev->status & OT_EV_FULL_TRUNCATED ? OT_EV_PATH_TRUNCATED : 0);
 		else if (text)
-			put_path_text(f, ev->path, ev->path_len, ev->status & OT_EV_PATH_TRUNCATED,
-				      ev->status & OT_EV_PATH_UNREADABLE);
+			put_path_text(f, ev->path, ev->path_len, ev->status);
 		else if (ev->full_path)
 			put_string(o, ev->full_path, ev->full_path_len);
 		else
 			fputs_unlocked("null", f);
 		return;
 	case F_FULL_TRUNCATED:
-		if (json)
-			fputs_unlocked(ev->status & OT_EV_FULL_TRUNCATED ? "true" : "false", f);
-		else
-			putc_unlocked(ev->status & OT_EV_FULL_TRUNCATED ? '1' : '0', f);
+		put_flag(o, ev->status & OT_EV_FULL_TRUNCATED);
 		return;
 	case F_SLOT:
 		if (ev->fixed_file)
@@ -612,7 +635,13 @@ static void put_field(struct ot_output *o, enum field fld, const struct ot_event
 			putc_unlocked('-', f);
 		return;
 	case F_ERRNO:
-		if (ev->ret < 0 && ev->ret > -4096) {
+		if (ev->status & OT_EV_UNFINISHED) {
+			/* strace's "<unfinished ...>" */
+			if (text)
+				fputs_unlocked("<unfinished>", f);
+			else
+				put_none(o);
+		} else if (ev->ret < 0 && ev->ret > -4096) {
 			const char *name = errno_name(-ev->ret);
 
 			if (text)
@@ -632,13 +661,11 @@ static void put_field(struct ot_output *o, enum field fld, const struct ot_event
 			put_u64(f, ev->latency_ns);
 		return;
 	case F_TRUNCATED:
-		if (json)
-			fputs_unlocked(ev->status & OT_EV_PATH_TRUNCATED ? "true" : "false", f);
-		else
-			putc_unlocked(ev->status & OT_EV_PATH_TRUNCATED ? '1' : '0', f);
+		put_flag(o, ev->status & OT_EV_PATH_TRUNCATED);
 		return;
 	case F_ARGS:
-		if (!ot_kind_is_exec(ev->kind)) {
+		if (!ot_kind_is_exec(ev->kind) ||
+		    (!text && (ev->status & OT_EV_ARGS_UNREADABLE))) {
 			if (json)
 				fputs_unlocked("null", f);
 		} else if (text) {
@@ -648,10 +675,13 @@ static void put_field(struct ot_output *o, enum field fld, const struct ot_event
 		}
 		return;
 	case F_ARGS_TRUNCATED:
-		if (json)
-			fputs_unlocked(ev->status & OT_EV_ARGS_TRUNCATED ? "true" : "false", f);
-		else
-			putc_unlocked(ev->status & OT_EV_ARGS_TRUNCATED ? '1' : '0', f);
+		put_flag(o, ev->status & OT_EV_ARGS_TRUNCATED);
+		return;
+	case F_UNFINISHED:
+		put_flag(o, ev->status & OT_EV_UNFINISHED);
+		return;
+	case F_PATH_AT_EXIT:
+		put_flag(o, ev->status & OT_EV_PATH_AT_EXIT);
 		return;
 	case F_MAX:
 		break;
@@ -760,9 +790,9 @@ static char *csv_field(struct ot_output *o, char *p, enum field fld, const struc
 		return ot_csv_quote(p, s, n);
 	case F_MODE: return ev->status & OT_EV_MODE_USED ? csv_u64(p, ev->mode) : p;
 	case F_FILENAME: return ot_csv_quote(p, ev->path, ev->path_len);
-	case F_RETURN: return ev->status & OT_EV_INTERRUPTED ? p : csv_s64(p, ev->ret);
+	case F_RETURN: return no_result(ev) ? p : csv_s64(p, ev->ret);
 	case F_FD:
-		if (ot_kind_is_exec(ev->kind) || (ev->status & OT_EV_INTERRUPTED))
+		if (ot_kind_is_exec(ev->kind) || no_result(ev))
 			return p;
 		return csv_s64(p, ev->ret >= 0 ? ev->ret : -1);
 	case F_SLOT: return ev->fixed_file ? csv_u64(p, ev->slot) : p;
@@ -772,7 +802,7 @@ static char *csv_field(struct ot_output *o, char *p, enum field fld, const struc
 		*p++ = ev->status & OT_EV_FULL_TRUNCATED ? '1' : '0';
 		return p;
 	case F_ERRNO:
-		if (ev->ret < 0 && ev->ret > -4096)
+		if (!(ev->status & OT_EV_UNFINISHED) && ev->ret < 0 && ev->ret > -4096)
 			return csv_cstr(p, errno_name(-ev->ret));
 		return p;
 	case F_LATENCY: return csv_u64(p, ev->latency_ns);
@@ -780,9 +810,16 @@ static char *csv_field(struct ot_output *o, char *p, enum field fld, const struc
 		*p++ = ev->status & OT_EV_PATH_TRUNCATED ? '1' : '0';
 		return p;
 	case F_ARGS:
-		return ot_kind_is_exec(ev->kind) ? csv_args(p, ev) : p;
+		return ot_kind_is_exec(ev->kind) && !(ev->status & OT_EV_ARGS_UNREADABLE) ?
+		       csv_args(p, ev) : p;
 	case F_ARGS_TRUNCATED:
 		*p++ = ev->status & OT_EV_ARGS_TRUNCATED ? '1' : '0';
+		return p;
+	case F_UNFINISHED:
+		*p++ = ev->status & OT_EV_UNFINISHED ? '1' : '0';
+		return p;
+	case F_PATH_AT_EXIT:
+		*p++ = ev->status & OT_EV_PATH_AT_EXIT ? '1' : '0';
 		return p;
 	case F_MAX:
 		break;

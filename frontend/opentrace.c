@@ -21,6 +21,7 @@ static volatile sig_atomic_t stop_signal;
 static void on_signal(int sig)
 {
 	stop_signal = sig;
+	ot_command_on_signal(sig);
 }
 
 static void install_signals(void)
@@ -144,10 +145,12 @@ int main(int argc, char **argv)
 		sink.args_re = &args_re;
 	}
 	if (plan.target == OT_TARGET_COMMAND) {
-		if (ot_command_start(&plan, &cmd))
+		rc = ot_command_start(&plan, &cmd);
+		if (rc)
 			goto out;
+		rc = 1;
 		if (plan.new_cgroup) {
-			if (ot_cgroup_create(cmd.pid, cgdir, sizeof(cgdir))) {
+			if (ot_cgroup_create(cmd.sp.pid, cgdir, sizeof(cgdir))) {
 				ot_command_wait(&cmd, plan.argv[0]);
 				goto out;
 			}
@@ -155,7 +158,7 @@ int main(int argc, char **argv)
 			sink.cgroup_dir = cgdir;
 		}
 		plan.pids = ot_xmalloc(sizeof(pid_t));
-		plan.pids[0] = cmd.pid;
+		plan.pids[0] = cmd.sp.pid;
 		plan.npids = 1;
 		sink.on_ready = ot_command_release;
 		sink.ready_arg = &cmd;
@@ -172,8 +175,6 @@ int main(int argc, char **argv)
 			rc = 1;
 	}
 	if (plan.target == OT_TARGET_COMMAND) {
-		if (stop_signal && cmd.released)
-			kill(cmd.pid, stop_signal);
 		status = ot_command_wait(&cmd, plan.argv[0]);
 		if (!rc)
 			rc = status;

@@ -1,0 +1,203 @@
+/* Records from stap, staprun or a capture (--replay), read a line at a
+ * time: each parsed record goes to the sink, and an exec's entry waits
+ * for its return, which completes it. */
+#include "config.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <inttypes.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "internal.h"
+#include "msg.h"
+#include "output.h"
+
+/* An exec whose return has not come yet; path and args point into buf. */
+struct pending_exec {
+	struct ot_event ev;
+	char *buf;
+};
+
+struct ot_stap_pending {
+	struct pending_exec *px;
+	size_t n;
+};
+
+void ot_stap_reader_init(struct ot_stap_reader *r)
+{
+	memset(r, 0, sizeof(*r));
+	/* the longest record: an exec with 128 arguments of 256 bytes, each
+	 * byte escaped to four */
+	r->cap = 256 * 1024;
+	r->buf = ot_xmalloc(r->cap);
+	r->rec = ot_xmalloc(sizeof(*r->rec));
+	r->pending = ot_xcalloc(1, sizeof(*r->pending));
+}
+
+static struct pending_exec *pending_find(struct ot_stap_pending *t, uint32_t pid)
+{
+	size_t i;
+
+	for (i = 0; i < t->n; i++)
+		if (t->px[i].ev.pid == pid)
+			return &t->px[i];
+	return NULL;
+}
+
+static void pending_drop(struct ot_stap_pending *t, struct pending_exec *p)
+{
+	free(p->buf);
+	*p = t->px[--t->n];
+}
+
+static void pending_add(struct ot_stap_pending *t, const struct ot_event *ev)
+{
+	struct pending_exec *p = pending_find(t, ev->pid);
+
+	/* a second entry for the same process: the first never returned, and
+	 * the script counted it unmatched */
+	if (p)
+		pending_drop(t, p);
+	t->px = ot_xreallocarray(t->px, t->n + 1, sizeof(*t->px));
+	p = &t->px[t->n];
+	p->buf = ot_xmalloc(ev->path_len + ev->args_len + 1);
+	p->ev = *ev;
+	memcpy(p->buf, ev->path, ev->path_len);
+	memcpy(p->buf + ev->path_len, ev->args, ev->args_len);
+	p->ev.path = p->buf;
+	p->ev.args = p->buf + ev->path_len;
+	t->n++;
+}
+
+void ot_stap_reader_free(struct ot_stap_reader *r)
+{
+	while (r->pending->n)
+		pending_drop(r->pending, &r->pending->px[0]);
+	free(r->pending->px);
+	free(r->pending);
+	free(r->buf);
+	free(r->rec);
+}
+
+static void reader_line(struct ot_stap_reader *r, struct ot_sink *sink, const char *line,
+			size_t len)
+{
+	struct pending_exec *px;
+	enum ot_stap_record rec;
+
+	r->lines++;
+	rec = ot_stap_parse(line, len, r->rec);
+	switch (rec) {
+	case OT_STAP_EVENT:
+		ot_sink_event(sink, &r->rec->ev);
+		break;
+	case OT_STAP_READY:
+		r->ready = true;
+		if (sink->out && !sink->start_ns) {
+			sink->start_ns = r->rec->ts_ns;
+			ot_output_set_start(sink->out, r->rec->ts_ns);
+		}
+		break;
+	case OT_STAP_END:
+		r->ended = true;
+		ot_sink_loss(sink, 0, r->rec->unmatched);
+		break;
+	case OT_STAP_XENTER:
+		pending_add(r->pending, &r->rec->ev);
+		break;
+	case OT_STAP_XEXIT:
+	case OT_STAP_XDROP:
+		px = pending_find(r->pending, r->rec->ev.pid);
+		if (!px) {
+			/* the entry's record was lost or mangled */
+			ot_sink_loss(sink, rec == OT_STAP_XEXIT, 0);
+			break;
+		}
+		if (rec == OT_STAP_XEXIT) {
+			px->ev.ts_ns = r->rec->ev.ts_ns;
+			px->ev.latency_ns = r->rec->ev.latency_ns;
+			px->ev.tid = r->rec->ev.tid;
+			px->ev.ppid = r->rec->ev.ppid;
+			px->ev.uid = r->rec->ev.uid;
+			px->ev.ret = r->rec->ev.ret;
+			ot_sink_event(sink, &px->ev);
+		}
+		pending_drop(r->pending, px);
+		break;
+	case OT_STAP_OTHER:
+		r->other++;
+		break;
+	case OT_STAP_BAD:
+		/* a record the transport cut or mangled: an event lost */
+		if (!r->bad++)
+			r->bad_line = r->lines;
+		ot_sink_loss(sink, 1, 0);
+		break;
+	}
+}
+
+int ot_stap_reader_fill(struct ot_stap_reader *r, int fd, struct ot_sink *sink)
+{
+	ssize_t n;
+	char *nl, *start;
+
+	if (r->len == r->cap) {
+		/* a line longer than any record: keep its start, count it bad */
+		reader_line(r, sink, r->buf, r->len);
+		r->len = 0;
+	}
+	n = read(fd, r->buf + r->len, r->cap - r->len);
+	if (n < 0)
+		return errno == EINTR || errno == EAGAIN ? 1 : -1;
+	if (n == 0) {
+		if (r->len)
+			reader_line(r, sink, r->buf, r->len);
+		r->len = 0;
+		return 0;
+	}
+	r->len += n;
+	start = r->buf;
+	while ((nl = memchr(start, '\n', r->buf + r->len - start))) {
+		reader_line(r, sink, start, nl - start);
+		start = nl + 1;
+	}
+	r->len -= start - r->buf;
+	memmove(r->buf, start, r->len);
+	return 1;
+}
+
+int ot_stap_replay(const struct ot_plan *plan, struct ot_sink *sink)
+{
+	struct ot_stap_reader r;
+	int fd = 0, rc;
+
+	if (strcmp(plan->replay, "-")) {
+		fd = open(plan->replay, O_RDONLY | O_CLOEXEC);
+		if (fd < 0) {
+			ot_perror_msg("--replay: cannot open '%s'", plan->replay);
+			return -1;
+		}
+	}
+	ot_stap_reader_init(&r);
+	while ((rc = ot_stap_reader_fill(&r, fd, sink)) > 0)
+		if (sink->failed)
+			break;
+	if (rc < 0)
+		ot_perror_msg("--replay: reading '%s'", plan->replay);
+	ot_sink_tick(sink);
+	if (r.bad)
+		ot_error_msg("--replay: %" PRIu64 " malformed record(s), counted as lost; the first "
+			     "on line %" PRIu64, r.bad, r.bad_line);
+	if (!r.ready && !r.bad && r.lines && r.other == r.lines)
+		ot_error_msg("--replay: '%s' holds no opentrace records (the raw output of "
+			     "'opentrace -S --emit' scripts or --build-module modules)", plan->replay);
+	if (!r.ended && rc == 0 && r.ready)
+		ot_error_msg("--replay: the capture ends before the script did: opens in flight "
+			     "at the end are missing");
+	ot_stap_reader_free(&r);
+	if (fd)
+		close(fd);
+	return rc < 0 ? -1 : 0;
+}

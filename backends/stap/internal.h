@@ -44,7 +44,10 @@ struct ot_stap_script {
 int ot_stap_script(const struct ot_plan *plan, struct ot_stap_script *s);
 void ot_stap_script_free(struct ot_stap_script *s);
 /* stap's command line: prog, the options the script needs, the caller's
- * (pre), the script file (- for stdin) and the script's arguments. */
+ * (pre), "--", the script file (- for stdin) and the script's arguments.
+ * stap reads no option after "--", so no value of the user's can become
+ * one (-V, -c CMD, -o FILE, -g). Runs, --build-module and the run line
+ * of --emit all come from here. */
 void ot_stap_argv(struct ot_stap_args *argv, const char *prog, const struct ot_stap_args *pre,
 		  const struct ot_stap_script *s, const char *script_file);
 int ot_stap_emit(const struct ot_plan *plan, FILE *out);

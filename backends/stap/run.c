@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "backend.h"
 #include "internal.h"
@@ -51,8 +52,11 @@ static int stap_run(const struct ot_plan *plan, struct ot_sink *sink)
 	snprintf(pidbuf, sizeof(pidbuf), "ot_cmd=%d",
 		 plan->target == OT_TARGET_COMMAND ? (int)plan->pids[0] : 0);
 	if (plan->staprun_module) {
-		/* staprun MODULE [NAME=VALUE...]: module parameters */
+		/* staprun -- MODULE [NAME=VALUE...]: module parameters.
+		 * staprun's getopt reads options anywhere before "--", so a
+		 * module named -V or -ctouch\ /x would be one. */
 		ot_stap_args_add(&argv, "%s", prog);
+		ot_stap_args_add(&argv, "--");
 		ot_stap_args_add(&argv, "%s", plan->staprun_module);
 		if (plan->target == OT_TARGET_COMMAND)
 			ot_stap_args_add(&argv, "%s", pidbuf);
@@ -86,43 +90,67 @@ static int stap_run(const struct ot_plan *plan, struct ot_sink *sink)
 	return rc;
 }
 
+/* The module's name from --build-module FILE.ko: a usage error (exit 2)
+ * unless stap can take it as a module name. */
+static void module_name(const char *file, char name[MODULE_NAME_MAX + 1])
+{
+	const char *base = strrchr(file, '/') ? strrchr(file, '/') + 1 : file;
+	size_t n = strlen(base);
+
+	if (n <= 3 || strcmp(base + n - 3, ".ko"))
+		ot_error_msg_and_help("--build-module: '%s' does not end in .ko", file);
+	n -= 3;
+	if (n > MODULE_NAME_MAX || strspn(base, "abcdefghijklmnopqrstuvwxyz0123456789_") != n)
+		ot_error_msg_and_help("--build-module: a module's name is its file name without "
+				      ".ko, and must be at most %d lowercase letters, digits and _ "
+				      "('%.*s' is not)", MODULE_NAME_MAX, (int)n, base);
+	memcpy(name, base, n);
+	name[n] = '\0';
+}
+
+/* Whether stap made path: there now, and not the file that was there
+ * before (before.st_ino 0: none was). stap exits 0 after -V or -p2 too,
+ * so its status alone does not say that a module was built. */
+static bool built(const char *path, const struct stat *before)
+{
+	struct stat st;
+
+	if (stat(path, &st) || !S_ISREG(st.st_mode))
+		return false;
+	return !before->st_ino || st.st_ino != before->st_ino || st.st_dev != before->st_dev ||
+	       st.st_ctim.tv_sec != before->st_ctim.tv_sec ||
+	       st.st_ctim.tv_nsec != before->st_ctim.tv_nsec;
+}
+
 /* --build-module FILE.ko [-r RELEASE]: stap -p4 writes NAME.ko into its
  * working directory, so it runs in FILE's. */
 static int stap_build(const struct ot_plan *plan)
 {
-	char prog[PATH_MAX], *dir, *name, *dot, *copy = ot_xstrdup(plan->build_module);
-	char *copy2 = ot_xstrdup(plan->build_module);
+	char prog[PATH_MAX], name[MODULE_NAME_MAX + 1], *copy, *dir, *path;
 	struct ot_stap_args argv = { 0 }, pre = { 0 };
 	struct ot_stap_script s;
 	struct ot_stap_child ch;
+	struct stat before;
 	int rc = -1;
 
+	module_name(plan->build_module, name);
 	if (ot_stap_script(plan, &s))
-		goto out;
+		return -1;
 	/* reading a request needs io_uring's private structures, which the
 	 * tapset cannot cast to without debuginfo: say so, do not hide it */
 	if (plan->events & OT_EVENTS_OPEN)
 		ot_error_msg("stap: io_uring opens are not traced by this backend "
 			     "(-B libbpf traces them)");
-	dir = dirname(copy);
-	name = basename(copy2);
-	dot = strrchr(name, '.');
-	if (!dot || strcmp(dot, ".ko") || dot == name) {
-		ot_error_msg("--build-module: '%s' does not end in .ko", plan->build_module);
-		goto out_script;
-	}
-	*dot = '\0';
-	if (strlen(name) > MODULE_NAME_MAX ||
-	    strspn(name, "abcdefghijklmnopqrstuvwxyz0123456789_") != strlen(name)) {
-		ot_error_msg("--build-module: a module's name is its file name without .ko, and "
-			     "must be at most %d lowercase letters, digits and _ ('%s' is not)",
-			     MODULE_NAME_MAX, name);
-		goto out_script;
-	}
 	if (!ot_stap_find_prog("STAP_PATH", "stap", prog, sizeof(prog))) {
 		ot_error_msg("--build-module: no stap binary (set STAP_PATH or install systemtap)");
-		goto out_script;
+		ot_stap_script_free(&s);
+		return -1;
 	}
+	copy = ot_xstrdup(plan->build_module);
+	dir = dirname(copy);
+	path = ot_xasprintf("%s/%s.ko", dir, name);
+	if (stat(path, &before))
+		before.st_ino = 0;
 	ot_stap_args_add(&pre, "-p4");
 	ot_stap_args_add(&pre, "-m");
 	ot_stap_args_add(&pre, "%s", name);
@@ -134,22 +162,24 @@ static int stap_build(const struct ot_plan *plan)
 	if (ot_stap_child_start(&ch, argv.v, dir, &s) == 0) {
 		if (ot_stap_child_drain(&ch)) {
 			ot_stap_child_report(&ch, "stap -p4");
+		} else if (!built(path, &before)) {
+			ot_error_msg("--build-module: stap -p4 exited 0 but wrote no %s", path);
+			if (ch.errlen)
+				ot_stap_child_report(&ch, "stap -p4");
 		} else {
-			fprintf(stderr, "opentrace: built %s/%s.ko for kernel %s; run it there with "
-				"'opentrace -S --staprun %s.ko%s' (or staprun)\n", dir, name,
+			fprintf(stderr, "opentrace: built %s for kernel %s; run it there with "
+				"'opentrace -S --staprun %s.ko%s' (or staprun)\n", path,
 				plan->kernel_release ? plan->kernel_release : "this kernel", name,
 				plan->target == OT_TARGET_COMMAND ? " -- CMD" : "");
 			rc = 0;
 		}
 		ot_stap_child_free(&ch);
 	}
-out_script:
 	ot_stap_script_free(&s);
-out:
 	ot_stap_args_free(&pre);
 	ot_stap_args_free(&argv);
+	free(path);
 	free(copy);
-	free(copy2);
 	return rc;
 }
 

@@ -5,7 +5,9 @@
  * are present); every value the user gave reaches it as a stap
  * command-line argument, $N or @N, which stap's lexer takes as one
  * literal. So no user byte is ever script text, and no guru mode or
- * embedded C is needed. */
+ * embedded C is needed. On stap's command line those values come after
+ * "--", where stap reads no options (without it, stap's getopt took a -n
+ * of "-V" or "-ctouch /x" for its own options). */
 #include "config.h"
 
 #include <inttypes.h>
@@ -204,6 +206,7 @@ void ot_stap_argv(struct ot_stap_args *argv, const char *prog, const struct ot_s
 		ot_stap_args_add(argv, "%s", s->options.v[i]);
 	for (i = 0; pre && i < pre->n; i++)
 		ot_stap_args_add(argv, "%s", pre->v[i]);
+	ot_stap_args_add(argv, "--");
 	ot_stap_args_add(argv, "%s", script_file);
 	for (i = 0; i < s->args.n; i++)
 		ot_stap_args_add(argv, "%s", s->args.v[i]);

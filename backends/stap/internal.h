@@ -8,7 +8,9 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
+#include <sys/types.h>
 
+#include "backend.h"
 #include "plan.h"
 #include "sink.h"
 #include "spawn.h"
@@ -39,9 +41,11 @@ struct ot_stap_script {
 #define OT_STAP_NO_FULL_PATH "the tapset's path functions need the kernel's debuginfo, " \
 			     "which stock kernels do not ship"
 
-/* Builds the script for plan; -1 with a message when the plan asks what
- * the tapset cannot do. */
-int ot_stap_script(const struct ot_plan *plan, struct ot_stap_script *s);
+/* Builds the script for plan, whose pid set starts with pids (the -p
+ * targets); -1 with a message when the plan asks what the tapset cannot
+ * do. */
+int ot_stap_script(const struct ot_plan *plan, const pid_t *pids, size_t npids,
+		   struct ot_stap_script *s);
 void ot_stap_script_free(struct ot_stap_script *s);
 /* stap's command line: prog, the options the script needs, the caller's
  * (pre), "--", the script file (- for stdin) and the script's arguments.

@@ -14,28 +14,19 @@
 #include "backend.h"
 #include "internal.h"
 #include "msg.h"
-#include "proc.h"
 
 /* stap's module names: C identifiers, and short (its own limit). */
 #define MODULE_NAME_MAX 55
 
-static int stap_run(const struct ot_plan *plan, struct ot_sink *sink)
+static int stap_run(const struct ot_plan *plan, const struct ot_targets *targets,
+		    struct ot_sink *sink)
 {
 	char prog[PATH_MAX], pidbuf[32], mb[16];
 	struct ot_stap_args argv = { 0 }, pre = { 0 };
 	struct ot_stap_script s;
 	struct ot_stap_child ch;
-	size_t i;
 	int rc = -1;
 
-	/* a pid that is gone would be waited for forever: the script ends
-	 * when its last traced process exits, which this one did unseen */
-	for (i = 0; plan->target == OT_TARGET_PID && i < plan->npids; i++) {
-		if (!ot_process_alive(plan->pids[i])) {
-			ot_error_msg("-p %d: no such process", (int)plan->pids[i]);
-			return -1;
-		}
-	}
 	if (plan->staprun_module) {
 		if (!ot_stap_find_prog("STAPRUN_PATH", "staprun", prog, sizeof(prog))) {
 			ot_error_msg("--staprun: no staprun binary (set STAPRUN_PATH or install "
@@ -50,7 +41,7 @@ static int stap_run(const struct ot_plan *plan, struct ot_sink *sink)
 	 * stap read our own binary's symbols into the module (and into the
 	 * hash of its cache) */
 	snprintf(pidbuf, sizeof(pidbuf), "ot_cmd=%d",
-		 plan->target == OT_TARGET_COMMAND ? (int)plan->pids[0] : 0);
+		 plan->target == OT_TARGET_COMMAND ? (int)targets->pids[0] : 0);
 	if (plan->staprun_module) {
 		/* staprun -- MODULE [NAME=VALUE...]: module parameters.
 		 * staprun's getopt reads options anywhere before "--", so a
@@ -67,7 +58,7 @@ static int stap_run(const struct ot_plan *plan, struct ot_sink *sink)
 		ot_stap_args_free(&argv);
 		return rc;
 	}
-	if (ot_stap_script(plan, &s))
+	if (ot_stap_script(plan, targets->pids, targets->npids, &s))
 		return -1;
 	if (plan->target == OT_TARGET_COMMAND) {
 		ot_stap_args_add(&pre, "-G");
@@ -134,7 +125,7 @@ static int stap_build(const struct ot_plan *plan)
 	int rc = -1;
 
 	module_name(plan->build_module, name);
-	if (ot_stap_script(plan, &s))
+	if (ot_stap_script(plan, plan->pids, plan->npids, &s))
 		return -1;
 	/* reading a request needs io_uring's private structures, which the
 	 * tapset cannot cast to without debuginfo: say so, do not hide it */
@@ -185,8 +176,6 @@ static int stap_build(const struct ot_plan *plan)
 
 const struct ot_backend ot_backend_stap = {
 	.name = "stap",
-	.description = "SystemTap script on the syscall tapset (any kernel stap supports; "
-		       "needs loadable modules)",
 	.probe = ot_stap_probe,
 	.emit = ot_stap_emit,
 	.run = stap_run,

@@ -10,7 +10,6 @@
  * of "-V" or "-ctouch /x" for its own options). */
 #include "config.h"
 
-#include <inttypes.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -100,19 +99,22 @@ static void put_section(FILE *out, const char *name, unsigned arg, unsigned arg2
 	}
 }
 
-/* Everything the backend reads of the plan's targets and filters is read
- * here: which sections the script has, which arguments it takes, which
- * stap options it needs. */
-int ot_stap_script(const struct ot_plan *plan, struct ot_stap_script *s)
+/* Everything the backend reads of the plan's filters is read here, from
+ * their lowered form (plan->filter): which sections the script has, which
+ * arguments it takes, which stap options it needs. The plan itself says
+ * only whether the pid set starts with a command, whose pid comes later. */
+int ot_stap_script(const struct ot_plan *plan, const pid_t *pids, size_t npids,
+		   struct ot_stap_script *s)
 {
-	bool pids = plan->target == OT_TARGET_PID || plan->target == OT_TARGET_COMMAND;
+	const struct ot_filter *f = &plan->filter;
+	bool command = plan->target == OT_TARGET_COMMAND;
 	struct ot_stap_args *a = &s->args;
 	unsigned i;
 	size_t p;
 	FILE *out;
 
 	memset(s, 0, sizeof(*s));
-	if (plan->cgroup || plan->new_cgroup) {
+	if (f->filter_cgroup) {
 		ot_error_msg("stap: --cgroup and --new-cgroup need the cgroup id of a task, which "
 			     "SystemTap's tapset does not give without guru mode; use -B libbpf, "
 			     "or a -p, -u or command target");
@@ -121,64 +123,62 @@ int ot_stap_script(const struct ot_plan *plan, struct ot_stap_script *s)
 	out = ot_xmemstream(&s->text, &s->len);
 	put_section(out, "head", 0, 0);
 	put_section(out, "keep_head", 0, 0);
-	if (plan->failed_only)
+	if (f->failed_only)
 		put_section(out, "keep_failed", 0, 0);
-	if (plan->min_latency_ns) {
-		ot_stap_args_add(a, "%" PRIu64, plan->min_latency_ns);
+	if (f->min_latency_ns) {
+		ot_stap_args_add(a, "%llu", (unsigned long long)f->min_latency_ns);
 		put_section(out, "keep_latency", a->n, 0);
 	}
 	put_section(out, "keep_end", 0, 0);
-	if (pids)
+	if (f->filter_pids)
 		put_section(out, "want_pids", 0, 0);
-	if (plan->tid) {
-		ot_stap_args_add(a, "%d", (int)plan->tid);
+	if (f->tid) {
+		ot_stap_args_add(a, "%u", (unsigned)f->tid);
 		put_section(out, "want_tid", a->n, 0);
 	}
-	if (plan->target == OT_TARGET_UID) {
-		ot_stap_args_add(a, "%u", (unsigned)plan->uid);
+	if (f->filter_uid) {
+		ot_stap_args_add(a, "%u", (unsigned)f->uid);
 		put_section(out, "want_uid", a->n, 0);
 	}
-	if (plan->comm[0]) {
-		ot_stap_args_add(a, "%s", plan->comm);
+	if (f->comm_len) {
+		ot_stap_args_add(a, "%.*s", (int)f->comm_len, f->comm);
 		put_section(out, "want_comm", a->n, 0);
 	}
 	put_section(out, "want_task_end", 0, 0);
-	if (plan->flags_expr) {
+	if (f->nclauses) {
 		put_section(out, "want_flags_head", 0, 0);
-		for (i = 0; i < plan->flags.nclauses; i++) {
-			ot_stap_args_add(a, "%" PRIu64, plan->flags.clause[i].mask);
-			ot_stap_args_add(a, "%" PRIu64, plan->flags.clause[i].value);
+		for (i = 0; i < f->nclauses; i++) {
+			ot_stap_args_add(a, "%llu", (unsigned long long)f->clause_mask[i]);
+			ot_stap_args_add(a, "%llu", (unsigned long long)f->clause_value[i]);
 			put_section(out, "want_flags_clause", a->n - 1, a->n);
 		}
 		put_section(out, "want_flags_tail", 0, 0);
 	}
 	put_section(out, "want_end", 0, 0);
-	if (pids) {
+	if (f->filter_pids) {
 		put_section(out, "pids_head", 0, 0);
 		/* a command's pid is known only when it runs */
-		if (plan->target == OT_TARGET_COMMAND)
+		if (command)
 			put_section(out, "pids_cmd", 0, 0);
 		put_section(out, "pids_begin", 0, 0);
-		if (plan->target == OT_TARGET_COMMAND)
+		if (command)
 			put_section(out, "pids_cmd_track", 0, 0);
-		if (plan->target == OT_TARGET_PID) {
-			for (p = 0; p < plan->npids; p++) {
-				ot_stap_args_add(a, "%d", (int)plan->pids[p]);
-				put_section(out, "pids_arg", a->n, 0);
-			}
+		for (p = 0; !command && p < npids; p++) {
+			ot_stap_args_add(a, "%d", (int)pids[p]);
+			put_section(out, "pids_arg", a->n, 0);
 		}
 		put_section(out, "pids_check", 0, 0);
-		if (plan->follow)
+		if (f->follow)
 			put_section(out, "pids_follow", 0, 0);
 	}
-	if (plan->events & OT_EVENTS_OPEN) {
+	if (f->events & OT_EVENTS_OPEN) {
 		put_section(out, "open", 0, 0);
 		put_section(out, "openat", 0, 0);
 		put_section(out, "openat2", 0, 0);
 		put_section(out, "creat", 0, 0);
 	}
-	if (plan->events & OT_EVENTS_EXEC) {
-		ot_stap_args_add(a, "%u", plan->max_args);
+	if (f->events & OT_EVENTS_EXEC) {
+		ot_stap_args_add(a, "%u", (unsigned)f->max_args);
 		put_section(out, "exec", a->n, 0);
 		/* reading an exec's arguments takes more statements in one
 		 * probe than stap's default bound (MAXACTION, 1000) allows */
@@ -262,8 +262,8 @@ int ot_stap_emit(const struct ot_plan *plan, FILE *out)
 	struct ot_stap_script s;
 	size_t i;
 
-	if (ot_stap_script(plan, &s))
-		return 1;
+	if (ot_stap_script(plan, plan->pids, plan->npids, &s))
+		return -1;
 	if (plan->target == OT_TARGET_COMMAND) {
 		char *line = command_line(plan->argv);
 

@@ -97,7 +97,7 @@ int main(int argc, char **argv)
 	ot_options_parse(&plan, argc, argv);
 	memset(&sink, 0, sizeof(sink));
 	if (plan.list_backends)
-		return ot_backend_list(stdout);
+		return ot_backend_list(stdout, plan.out.format);
 	if (plan.emit) {
 		backend = ot_backend_for_emit(plan.backend);
 		warn_no_full_path(&plan, backend);

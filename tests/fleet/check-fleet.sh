@@ -66,7 +66,10 @@ cleanup()
 	local p
 
 	touch "$S"/*/stop 2> /dev/null
+	# each boot runs timeout qemu... in a subshell: timeout passes the
+	# signal on to qemu
 	for p in $QEMU_PIDS; do
+		pkill -P "$p" 2> /dev/null
 		kill "$p" 2> /dev/null
 	done
 }

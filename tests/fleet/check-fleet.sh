@@ -57,7 +57,8 @@ rm -rf "$W"
 S=$W/share
 mkdir -p "$S" "$W/ansible/tmp" "$W/ansible/cp" || die "cannot create $W"
 OT_GUEST_RW=$S
-OT_GUEST_TIMEOUT=$((DURATION + 900))
+# a bound for a hung guest; a module built cold can take many minutes
+OT_GUEST_TIMEOUT=$((DURATION + 3600))
 export OT_GUEST_CACHE OT_GUEST_VM OT_GUEST_RW OT_GUEST_TIMEOUT
 
 QEMU_PIDS=

@@ -12,6 +12,7 @@
 #include <sys/utsname.h>
 
 #include "backend.h"
+#include "filter.h"
 #include "msg.h"
 #include "output.h"
 #include "plan.h"
@@ -203,6 +204,18 @@ static void set_target(struct ot_plan *plan, enum ot_target target, const char *
 	plan->target_opt = opt;
 }
 
+/* One mode at a time: the option that chose it is named if another comes. */
+static void set_mode(struct ot_plan *plan, enum ot_mode mode, const char **mode_opt,
+		     const char *opt)
+{
+	if (plan->mode != OT_MODE_TRACE && plan->mode != mode)
+		ot_error_msg_and_help("%s and %s are mutually exclusive: give only one of --emit, "
+				      "--build-module, --staprun, --replay and --list-backends",
+				      *mode_opt, opt);
+	plan->mode = mode;
+	*mode_opt = opt;
+}
+
 static void parse_pids(struct ot_plan *plan, const char *arg)
 {
 	const char *p = arg;
@@ -301,10 +314,6 @@ static void check_stap_modes(const struct ot_plan *plan)
 				      "--build-module FILE.ko too");
 	if (!mode)
 		return;
-	if (!!plan->build_module + !!plan->staprun_module + !!plan->replay + plan->emit +
-	    plan->list_backends > 1)
-		ot_error_msg_and_help("give only one of --emit, --build-module, --staprun, "
-				      "--replay and --list-backends");
 	if (plan->build_module && (plan->duration_s || plan->out.path || plan->out.fields ||
 				   plan->out.host ||
 				   plan->out.format != OT_FORMAT_TEXT || plan->out.timestamp ||
@@ -370,7 +379,7 @@ static enum ot_format parse_format(const char *arg)
 
 void ot_options_parse(struct ot_plan *plan, int argc, char **argv)
 {
-	const char *stap_opt = NULL, *command = NULL, *run_as = NULL;
+	const char *stap_opt = NULL, *mode_opt = NULL, *command = NULL, *run_as = NULL;
 	char err[512];
 	int c;
 
@@ -447,7 +456,7 @@ void ot_options_parse(struct ot_plan *plan, int argc, char **argv)
 			stap_opt = set_stap(plan, stap_opt, "-S");
 			break;
 		case OPT_LIST_BACKENDS:
-			plan->list_backends = true;
+			set_mode(plan, OT_MODE_LIST, &mode_opt, "--list-backends");
 			break;
 		case OPT_FORMAT:
 			plan->out.format = parse_format(optarg);
@@ -481,13 +490,14 @@ void ot_options_parse(struct ot_plan *plan, int argc, char **argv)
 			plan->out.host = optarg;
 			break;
 		case OPT_EMIT:
-			plan->emit = true;
+			set_mode(plan, OT_MODE_EMIT, &mode_opt, "--emit");
 			break;
 		case OPT_BUFFER_SIZE:
 			plan->buffer_size = parse_size(optarg);
 			break;
 		case OPT_BUILD_MODULE:
 			plan->build_module = optarg;
+			set_mode(plan, OT_MODE_BUILD, &mode_opt, "--build-module");
 			stap_opt = set_stap(plan, stap_opt, "--build-module");
 			break;
 		case 'r':
@@ -498,10 +508,12 @@ void ot_options_parse(struct ot_plan *plan, int argc, char **argv)
 			break;
 		case OPT_STAPRUN:
 			plan->staprun_module = optarg;
+			set_mode(plan, OT_MODE_STAPRUN, &mode_opt, "--staprun");
 			stap_opt = set_stap(plan, stap_opt, "--staprun");
 			break;
 		case OPT_REPLAY:
 			plan->replay = optarg;
+			set_mode(plan, OT_MODE_REPLAY, &mode_opt, "--replay");
 			stap_opt = set_stap(plan, stap_opt, "--replay");
 			break;
 		case OPT_EVENTS:
@@ -567,12 +579,13 @@ void ot_options_parse(struct ot_plan *plan, int argc, char **argv)
 		ot_error_msg_and_help("--args-match filters exec events: add --events exec");
 	plan->out.events = plan->events;
 	plan->out.ppid = plan->follow;
-	if (plan->list_backends && (plan->emit || plan->target != OT_TARGET_ALL))
-		ot_error_msg_and_help("--list-backends takes no target and no --emit");
-	if (plan->list_backends && plan->out.format == OT_FORMAT_CSV)
+	if (plan->mode == OT_MODE_LIST && plan->target != OT_TARGET_ALL)
+		ot_error_msg_and_help("--list-backends takes no target");
+	if (plan->mode == OT_MODE_LIST && plan->out.format == OT_FORMAT_CSV)
 		ot_error_msg_and_help("--list-backends prints text, or with --format json (or "
 				      "jsonl) one JSON object; not CSV");
 	check_stap_modes(plan);
+	ot_filter_lower(plan);
 	/* A capture replayed here came from elsewhere: its host is not ours. */
 	if (!plan->out.host && !plan->replay) {
 		struct utsname u;

@@ -12,7 +12,7 @@
 #
 # The guests boot through tests/vm/guest.sh (qemu user networking with
 # restrict=on: no route anywhere; hostfwd on 127.0.0.1 only). Each runs
-# sshd from the host's tree and, once the traces are live, a workload
+# sshd from the host's tree and, once its trace is live, a workload
 # (tests/vm/lab-opens) that writes the opens it made. ansible-playbook
 # traces every host at once (-n lab-opens) and merges; then the merged
 # JSONL and CSV must hold exactly each guest's opens under its host name,
@@ -115,9 +115,22 @@ ip link set lo up
 ip link set eth0 up && ip addr add 10.0.2.15/24 dev eth0 || echo "fleet-guest: no network"
 /usr/sbin/sshd -f "$G/sshd_config" -E "$G/sshd.log" || echo "fleet-guest: sshd failed"
 echo "fleet-guest: sshd started on $(uname -r)"
-# The workload, once the test says the traces are live.
-until [ -e "$G/go" ] || [ -e "$G/stop" ]; do sleep 0.2; done
-if [ -e "$G/go" ]; then
+# The workload, once this guest's trace runs: ten seconds after its
+# process appears (opentrace run with --host, or staprun), so the probes
+# are attached, and well before its duration ends.
+tracing()
+{
+	for p in /proc/[0-9]*; do
+		case $(tr '\0' ' ' < "$p/cmdline" 2> /dev/null) in
+		*opentrace\ *--host\ * | staprun\ * | */staprun\ *) return 0 ;;
+		esac
+	done
+	return 1
+}
+until tracing || [ -e "$G/stop" ]; do sleep 0.5; done
+if ! [ -e "$G/stop" ]; then
+	echo "fleet-guest: the trace runs; the workload starts in 10 s"
+	sleep 10
 	"$S/lab-opens" "$G/files" "$G/expected.txt" > "$G/workload.out" 2>&1
 	echo $? > "$G/workload.rc"
 	echo "fleet-guest: workload done"
@@ -228,18 +241,7 @@ export ANSIBLE_CONFIG=$W/ansible.cfg ANSIBLE_HOME=$W/ansible ANSIBLE_LOCAL_TEMP=
 	ANSIBLE_SSH_ARGS="-o ControlMaster=auto -o ControlPersist=120s $SSH_OPTS"
 say "ansible-playbook: tracing for $DURATION s (the module build first: minutes on a cold stap cache)"
 ansible-playbook -i "$W/inventory.yml" -e "@$W/vars.json" "$top_srcdir/fleet/trace.yml" \
-	> "$W/playbook.log" 2>&1 &
-PLAY=$!
-# Once every host's trace is started, give them time to attach, then the
-# workloads run.
-until grep -q 'TASK \[opentrace : Wait for the trace to end\]' "$W/playbook.log"; do
-	kill -0 $PLAY 2> /dev/null || { cat "$W/playbook.log"; die "ansible-playbook ended before tracing"; }
-	sleep 1
-done
-say "the traces started; the workloads run in 15 s"
-sleep 15
-touch "$S/web-6.1/go" "$S/legacy-5.10/go"
-wait $PLAY
+	> "$W/playbook.log" 2>&1
 prc=$?
 sed -n '/TASK \[opentrace : Summary\]/,/^$/p; /^PLAY RECAP/,$p' "$W/playbook.log"
 touch "$S/web-6.1/stop" "$S/legacy-5.10/stop"
@@ -248,6 +250,10 @@ for p in $QEMU_PIDS; do
 done
 QEMU_PIDS=
 grep -h '^fleet-guest:' "$W"/*.console | sed 's/\r$//; s/^/  /'
+for g in web-6.1 legacy-5.10; do
+	[ "$(cat "$S/$g/workload.rc" 2> /dev/null)" = 0 ] ||
+		die "$g: the workload did not run during the trace: $(cat "$S/$g/workload.out" 2> /dev/null)"
+done
 [ $prc = 0 ] || { cat "$W/playbook.log"; die "ansible-playbook exited with $prc"; }
 say "playbook done"
 

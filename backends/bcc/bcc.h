@@ -142,6 +142,9 @@ int ot_bcc_image_create_maps(struct ot_bcc_image *im);
 /* A map's fd by name, or -1. */
 int ot_bcc_image_map_fd(const struct ot_bcc_image *im, const char *name);
 void ot_bcc_image_free(struct ot_bcc_image *im);
+/* task_struct's offsets from the kernel's BTF, through the cache: 0, or -1
+ * where the kernel has no BTF or it lacks a field. */
+int ot_bcc_task_offsets(struct ot_bcc_offsets *o);
 
 /* perf.c: records through a perf buffer per CPU, for kernels without the
  * BPF ring buffer, handed to the run loop in time order. */

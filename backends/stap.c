@@ -649,9 +649,15 @@ enum ot_stap_record ot_stap_parse(const char *line, size_t len, struct ot_stap_p
 	if (!field(&c, &f, &n))
 		return OT_STAP_BAD;
 	if (n == 5 && !memcmp(f, "ready", 5)) {
-		if (!int_field(&c, &v[0]) || c.p != c.end)
+		if (!int_field(&c, &v[0]))
+			return OT_STAP_BAD;
+		v[1] = 0;
+		if (c.p != c.end && (!int_field(&c, &v[1]) || v[1] <= 0))
+			return OT_STAP_BAD;
+		if (c.p != c.end)
 			return OT_STAP_BAD;
 		out->ts_ns = v[0];
+		out->wall_ns = v[1];
 		return OT_STAP_READY;
 	}
 	if (n == 3 && !memcmp(f, "end", 3)) {
@@ -798,6 +804,7 @@ static void reader_line(struct reader *r, struct ot_sink *sink, const char *line
 		break;
 	case OT_STAP_READY:
 		r->ready = true;
+		ot_sink_set_clock(sink, r->rec->ts_ns, r->rec->wall_ns);
 		if (sink->out && !sink->start_ns) {
 			sink->start_ns = r->rec->ts_ns;
 			ot_output_set_start(sink->out, r->rec->ts_ns);
@@ -889,6 +896,9 @@ int ot_stap_replay(const struct ot_plan *plan, struct ot_sink *sink)
 			close(fd);
 		return -1;
 	}
+	/* The capture's own ready record says when it was made; this host's
+	 * clock says nothing about that. */
+	ot_sink_set_clock(sink, 0, 0);
 	while ((rc = reader_fill(&r, fd, sink)) > 0)
 		if (sink->failed)
 			break;

@@ -191,6 +191,57 @@ static void read_counters(struct ot_bpf_run *r)
 		     total[OT_CNT_UNMATCHED]);
 }
 
+/* The key and value sizes of a map, from the kernel. */
+static int map_sizes(int fd, __u32 *key_size, __u32 *value_size)
+{
+	struct bpf_map_info info;
+	union bpf_attr attr;
+
+	memset(&info, 0, sizeof(info));
+	memset(&attr, 0, sizeof(attr));
+	attr.info.bpf_fd = fd;
+	attr.info.info_len = sizeof(info);
+	attr.info.info = (uintptr_t)&info;
+	if (syscall(__NR_bpf, BPF_OBJ_GET_INFO_BY_FD, &attr, sizeof(attr)) < 0)
+		return -1;
+	*key_size = info.key_size;
+	*value_size = info.value_size;
+	return 0;
+}
+
+/* Sends what a pending map still holds as unfinished, and counts it. */
+static void send_pending(struct ot_bpf_run *r, int fd, size_t rec_off)
+{
+	__u32 key_size, value_size;
+	uint64_t now = ot_now_ns(), n = 0;
+	char *key, *next, *value;
+	bool first = true;
+
+	if (fd < 0 || map_sizes(fd, &key_size, &value_size) ||
+	    value_size < rec_off + sizeof(struct ot_record))
+		return;
+	key = ot_xcalloc(2, key_size);
+	next = key + key_size;
+	value = ot_xmalloc(value_size);
+	while (!ot_bpf_map_next_key(fd, first ? NULL : key, next)) {
+		struct ot_record *rec = (struct ot_record *)(value + rec_off);
+
+		first = false;
+		memcpy(key, next, key_size);
+		if (ot_bpf_map_lookup(fd, key, value))
+			continue;
+		rec->status |= OT_REC_UNFINISHED;
+		rec->latency_ns = now - rec->ts_ns;
+		rec->ts_ns = now;
+		rec->ret = 0;
+		ot_bpf_deliver(r, rec, value_size - rec_off);
+		n++;
+	}
+	free(key);
+	free(value);
+	ot_sink_loss(r->sink, 0, n);
+}
+
 static long drain(struct ot_bpf_run *r)
 {
 	if (r->ring.data)
@@ -208,6 +259,7 @@ int ot_bpf_run(struct ot_bpf_run *r, const struct ot_plan *plan, const struct ot
 
 	r->sink = sink;
 	r->dec.full_path = plan->full_path;
+	r->dec.max_args = plan->filter.max_args;
 	r->ring.epfd = -1;
 	if (fill_pids(r, plan, t) || fill_cgroup(r, t))
 		goto out;
@@ -248,7 +300,13 @@ int ot_bpf_run(struct ot_bpf_run *r, const struct ot_plan *plan, const struct ot
 out:
 	/* Detach first so nothing new arrives, then drain what is buffered. */
 	if (attached) {
+		int i;
+
 		r->detach(r->backend);
+		if (r->finish)
+			r->finish(r->backend);
+		for (i = 0; i < r->npending; i++)
+			send_pending(r, r->pending[i].fd, r->pending[i].rec_off);
 		while (drain(r) > 0)
 			;
 		ot_sink_tick(sink);

@@ -30,11 +30,24 @@ struct ot_bpf_run {
 	/* losses a reader reported besides the program's count of them */
 	uint64_t reader_lost;
 
+	/* Maps of entries whose exit may not have come when the trace ends
+	 * (open stashes, exec records, io_uring requests): each left is sent
+	 * as unfinished and counted unmatched. The record is at rec_off in
+	 * a value. */
+	struct {
+		int fd;
+		size_t rec_off;
+	} pending[4];
+	int npending;
+
 	void *backend;
 	/* attaches the probes; on failure, after saying why, leaves what it
 	 * attached for detach */
 	int (*attach)(void *backend);
 	void (*detach)(void *backend);
+	/* optional: once detached, what the backend must do for the entries
+	 * left that no map above holds */
+	void (*finish)(void *backend);
 	/* without a ring, the reader of the records: waits up to ms for
 	 * them (-1 with errno on an error), then hands each to
 	 * ot_bpf_deliver() */

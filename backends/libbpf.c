@@ -72,10 +72,11 @@ static int libbpf_emit(const struct ot_plan *plan, FILE *out)
 
 	fprintf(out, "# opentrace %s, libbpf backend: bpf/opentrace.bpf.c (embedded skeleton)\n",
 		PACKAGE_VERSION);
-	fprintf(out, "# probes:%s%s tp_btf/sched_process_{fork,exit}\n",
+	fprintf(out, "# probes:%s%s tp_btf/sched_process_{fork,exit}%s\n",
 		f->events & OT_EVENTS_OPEN ? " syscalls:sys_{enter,exit}_{open,openat,openat2,creat}"
 			" io_uring:io_uring_{submit_req,complete} tp_btf/io_uring_req_failed" : "",
-		f->events & OT_EVENTS_EXEC ? " syscalls:sys_{enter,exit}_{execve,execveat}" : "");
+		f->events & OT_EVENTS_EXEC ? " syscalls:sys_{enter,exit}_{execve,execveat}" : "",
+		f->events & OT_EVENTS_EXEC ? " tp_btf/sched_process_exec" : "");
 	ot_filter_print(out, f, "targ.", " = ", "\n");
 	for (i = 0; i < f->comm_len; i++)
 		fprintf(out, "%s%#04x%s", i ? ", " : "targ.comm = { ", (unsigned char)f->comm[i],
@@ -135,6 +136,7 @@ static void skip_unneeded(struct opentrace_bpf *skel, const struct ot_filter *f,
 			     "tracepoint (Linux 6.4 or later has them)");
 		uring = false;
 	}
+	bpf_program__set_autoload(skel->progs.ot_exec_done, f->events & OT_EVENTS_EXEC);
 	if (!uring) {
 		bpf_program__set_autoload(skel->progs.ot_uring_submit, false);
 		bpf_program__set_autoload(skel->progs.ot_uring_failed, false);
@@ -197,11 +199,34 @@ static void detach(void *skel_)
 		pthread_join(threads[n], NULL);
 }
 
+/* The entries in task storage whose exit never came: the iterator sends
+ * each as unfinished; reading the iterator runs it over every task. */
+static void finish(void *skel_)
+{
+	struct opentrace_bpf *skel = skel_;
+	struct bpf_link *link = bpf_program__attach_iter(skel->progs.ot_unfinished, NULL);
+	char buf[64];
+	int fd;
+
+	if (!link) {
+		ot_perror_msg("libbpf: walking the tasks for opens left unfinished");
+		return;
+	}
+	fd = bpf_iter_create(bpf_link__fd(link));
+	if (fd >= 0) {
+		while (read(fd, buf, sizeof(buf)) > 0)
+			;
+		close(fd);
+	}
+	bpf_link__destroy(link);
+}
+
 static int libbpf_run(const struct ot_plan *plan, const struct ot_targets *targets,
 		       struct ot_sink *sink)
 {
 	size_t ring = plan->buffer_size ? plan->buffer_size : DEFAULT_RING;
-	struct ot_bpf_run run = { .attach = attach, .detach = detach, .exits_tracked = true };
+	struct ot_bpf_run run = { .attach = attach, .detach = detach, .finish = finish,
+				  .exits_tracked = true };
 	struct opentrace_bpf *skel;
 	const char *tracefs;
 	int err, rc = -1;
@@ -230,6 +255,8 @@ static int libbpf_run(const struct ot_plan *plan, const struct ot_targets *targe
 	/* wake user space early when an eighth of the ring is pending */
 	skel->rodata->targ_wakeup_bytes = ring / 8;
 	skip_unneeded(skel, &plan->filter, tracefs);
+	/* run at the end, by finish() */
+	bpf_program__set_autoattach(skel->progs.ot_unfinished, false);
 	if (bpf_map__set_max_entries(skel->maps.events, ring)) {
 		ot_error_msg("libbpf: cannot size the ring buffer to %zu bytes", ring);
 		goto out;
@@ -246,6 +273,10 @@ static int libbpf_run(const struct ot_plan *plan, const struct ot_targets *targe
 	run.counters_fd = bpf_map__fd(skel->maps.counters);
 	run.ring_fd = bpf_map__fd(skel->maps.events);
 	run.ring_size = ring;
+	run.pending[run.npending].fd = bpf_map__fd(skel->maps.execs);
+	run.pending[run.npending++].rec_off = 0;
+	run.pending[run.npending].fd = bpf_map__fd(skel->maps.urings);
+	run.pending[run.npending++].rec_off = 0;
 	rc = ot_bpf_run(&run, plan, targets, sink);
 out:
 	opentrace_bpf__destroy(skel);

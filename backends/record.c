@@ -44,6 +44,25 @@ static size_t join_full_path(const struct ot_record *r, char *out, size_t cap)
 	return len;
 }
 
+/* An exec's arguments, as the program read them whole from the new image
+ * or one by one at entry: at most max_args of them, the last one ended;
+ * a cut marks them truncated. */
+static size_t exec_args(const char *args, size_t len, unsigned max_args, unsigned *status)
+{
+	size_t i, end = 0;
+	unsigned n = 0;
+
+	for (i = 0; i < len && n < max_args; i++) {
+		if (args[i] == '\0') {
+			end = i + 1;
+			n++;
+		}
+	}
+	if (end < len)
+		*status |= OT_EV_ARGS_TRUNCATED;
+	return end;
+}
+
 bool ot_record_decode(struct ot_decoder *d, const void *data, size_t size, struct ot_event *ev)
 {
 	const struct ot_record *r = data;
@@ -76,11 +95,17 @@ bool ot_record_decode(struct ot_decoder *d, const void *data, size_t size, struc
 		ev->status |= OT_EV_ARGS_TRUNCATED;
 	if (r->status & OT_REC_FULL_TRUNCATED)
 		ev->status |= OT_EV_FULL_TRUNCATED;
+	if (r->status & OT_REC_PATH_AT_EXIT)
+		ev->status |= OT_EV_PATH_AT_EXIT;
+	if (r->status & OT_REC_ARGS_UNREADABLE)
+		ev->status |= OT_EV_ARGS_UNREADABLE;
+	if (r->status & OT_REC_UNFINISHED)
+		ev->status |= OT_EV_UNFINISHED;
 	if (ot_kind_is_exec(r->kind)) {
 		if (r->args_len > OT_ARGS_MAX || size < head + OT_ARGS_OFF + r->args_len)
 			return false;
 		ev->args = r->data + OT_ARGS_OFF;
-		ev->args_len = r->args_len;
+		ev->args_len = exec_args(ev->args, r->args_len, d->max_args, &ev->status);
 		return true;
 	}
 	/* a direct open names its slot, or asks for one and gets it back */

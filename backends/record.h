@@ -16,6 +16,8 @@ struct ot_decoder {
 	bool full_path;
 	/* the program could not read the caller's parent: ask /proc */
 	bool ppid_from_proc;
+	/* exec: the arguments kept (--max-args); records may carry more */
+	unsigned max_args;
 	/* the full path of the event last decoded */
 	char full[OT_FULL_MAX + OT_PATH_MAX + 2];
 };

@@ -24,6 +24,7 @@ const volatile __u32 targ_self_tgid = 0;
 const volatile __u64 targ_wakeup_bytes = 1 << 20;
 
 #define OT_CFG(field) (targ.field)
+#define OT_STASH_DATA OT_OPEN_DATA
 #include "helpers.bpf.h"
 
 /* The traced processes (tgids): filled from user space for -p and for a
@@ -54,17 +55,6 @@ struct {
 	__uint(type, BPF_MAP_TYPE_RINGBUF);
 	__uint(max_entries, 4 << 20);
 } events SEC(".maps");
-
-struct ot_open_buf {
-	__u8 bytes[sizeof(struct ot_record) + OT_OPEN_DATA];
-};
-
-struct {
-	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
-	__uint(max_entries, 1);
-	__type(key, __u32);
-	__type(value, struct ot_open_buf);
-} scratch SEC(".maps");
 
 struct {
 	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
@@ -140,37 +130,24 @@ static __always_inline void ot_count(__u32 which)
 }
 
 /* Task storage, cheaper than a hash map by thread: an entry stays with
- * its task and is marked inactive when taken. */
-static __always_inline int ot_stash_put(const struct ot_stash *in)
+ * its task, marked inactive when its exit is over. */
+static __always_inline struct ot_stash *ot_stash_new(bool *replaced)
 {
-	struct ot_stash *st;
-	int replaced;
+	struct ot_stash *st = bpf_task_storage_get(&stash, bpf_get_current_task_btf(), 0,
+						   BPF_LOCAL_STORAGE_GET_F_CREATE);
 
-	st = bpf_task_storage_get(&stash, bpf_get_current_task_btf(), 0,
-				  BPF_LOCAL_STORAGE_GET_F_CREATE);
-	if (!st)
-		return -1;
-	replaced = st->active;
-	*st = *in;
-	return replaced;
+	if (st)
+		*replaced = st->active;
+	return st;
 }
 
-static __always_inline bool ot_stash_take(struct ot_stash *out)
+static __always_inline struct ot_stash *ot_stash_get(void)
 {
-	struct ot_stash *st = bpf_task_storage_get(&stash, bpf_get_current_task_btf(), 0, 0);
-
-	if (!st || !st->active)
-		return false;
-	st->active = 0;
-	*out = *st;
-	return true;
+	return bpf_task_storage_get(&stash, bpf_get_current_task_btf(), 0, 0);
 }
 
-static __always_inline struct ot_record *ot_open_buf(void)
+static __always_inline void ot_stash_done(struct ot_stash *st)
 {
-	__u32 zero = 0;
-
-	return bpf_map_lookup_elem(&scratch, &zero);
 }
 
 static __always_inline struct ot_record *ot_exec_buf(void)
@@ -435,6 +412,21 @@ int ot_enter_execveat(struct trace_event_raw_sys_enter *ctx)
 			     (const char *const *)ctx->args[2], ctx->args[4]);
 }
 
+/* A successful exec, in its new image: see ot_exec_image(). */
+SEC("tp_btf/sched_process_exec")
+int BPF_PROG(ot_exec_done, struct task_struct *p, pid_t old_pid, struct linux_binprm *bprm)
+{
+	struct ot_record *e = ot_exec_get(p->tgid);
+	struct mm_struct *mm;
+
+	if (!e)
+		return 0;
+	mm = p->mm;
+	ot_exec_image(e, bpf_probe_read_kernel_str(e->data, OT_PATH_READ, bprm->filename), true,
+		      mm->arg_start, mm->arg_end);
+	return 0;
+}
+
 SEC("tracepoint/syscalls/sys_exit_execve")
 int ot_exit_execve(struct trace_event_raw_sys_exit *ctx)
 {
@@ -471,7 +463,8 @@ static __always_inline struct ot_record *uring_record(__u8 opcode, int dfd, __u6
 
 	if (!e)
 		return NULL;
-	ot_fill(e, bpf_ktime_get_ns(), 0, 0);
+	ot_fill_identity(e);
+	ot_fill_result(e, bpf_ktime_get_ns(), 0, 0);
 	e->kind = opcode == OT_IORING_OP_OPENAT ? OT_KIND_URING_OPENAT : OT_KIND_URING_OPENAT2;
 	e->dfd = dfd;
 	e->flags = flags;
@@ -509,11 +502,9 @@ int ot_uring_submit(struct trace_event_raw_io_uring_submit_req *ctx)
 	opcode = BPF_CORE_READ(req, opcode);
 	if (opcode != OT_IORING_OP_OPENAT && opcode != OT_IORING_OP_OPENAT2)
 		return 0;
-	if (!ot_wanted())
-		return 0;
 	open = (struct io_open *)&req->cmd;
 	flags = BPF_CORE_READ(open, how.flags);
-	if (targ.nclauses && !ot_flags_match(flags))
+	if (!ot_open_wanted(flags))
 		return 0;
 	e = uring_record(opcode, BPF_CORE_READ(open, dfd), flags, BPF_CORE_READ(open, how.mode),
 			 BPF_CORE_READ(open, file_slot));
@@ -542,7 +533,7 @@ int BPF_PROG(ot_uring_failed, const struct ot_uring_sqe *sqe_ptr, struct io_kioc
 		return 0;
 	if (sqe.opcode != OT_IORING_OP_OPENAT && sqe.opcode != OT_IORING_OP_OPENAT2)
 		return 0;
-	if (bpf_map_lookup_elem(&urings, &key) || !ot_wanted())
+	if (bpf_map_lookup_elem(&urings, &key))
 		return 0;
 	if (sqe.opcode == OT_IORING_OP_OPENAT) {
 		how.flags = sqe.open_flags;
@@ -550,7 +541,7 @@ int BPF_PROG(ot_uring_failed, const struct ot_uring_sqe *sqe_ptr, struct io_kioc
 	} else {
 		bpf_probe_read_user(&how, sizeof(how), (void *)sqe.off);
 	}
-	if (targ.nclauses && !ot_flags_match(how.flags))
+	if (!ot_open_wanted(how.flags))
 		return 0;
 	e = uring_record(sqe.opcode, sqe.fd, how.flags, how.mode, sqe.file_index);
 	if (!e) {
@@ -587,6 +578,25 @@ int ot_uring_complete(struct trace_event_raw_io_uring_complete *ctx)
 	ot_send_open(ctx, e);
 out:
 	bpf_map_delete_elem(&urings, &key);
+	return 0;
+}
+
+/* At the end of a run, once detached: each task's open whose exit never
+ * came, sent as unfinished. Task storage has no way to walk it from user
+ * space; an iterator over the tasks has. */
+SEC("iter/task")
+int ot_unfinished(struct bpf_iter__task *ctx)
+{
+	struct task_struct *task = ctx->task;
+	struct ot_stash *st;
+
+	if (!task)
+		return 0;
+	st = bpf_task_storage_get(&stash, task, 0, 0);
+	if (st && st->active) {
+		st->active = 0;
+		ot_send_unfinished(ctx, st);
+	}
 	return 0;
 }
 

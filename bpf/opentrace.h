@@ -19,10 +19,11 @@
 #define OT_MAX_CLAUSES 16
 /* exec: the arguments, each followed by its NUL, start at OT_ARGS_OFF in
  * the record's data, a fixed place the verifier can bound (execs are
- * rare: the unused path bytes before it cost little). One argument is
- * read up to OT_ARG_READ bytes, at an offset of at most OT_ARGS_MAX -
- * OT_ARG_READ; the buffers keep OT_ARG_READ bytes of slack after the
- * area for the verifier's view of the last read. */
+ * rare: the unused path bytes before it cost little). A successful exec's
+ * are read from the new image in one piece of up to OT_ARGS_MAX bytes;
+ * a failed one's at entry, each up to OT_ARG_READ bytes, at an offset of
+ * at most OT_ARGS_MAX - OT_ARG_READ; the buffers keep OT_ARG_READ bytes
+ * of slack after the area for the verifier's view of the last read. */
 #define OT_ARGS_OFF OT_PATH_READ
 #define OT_ARGS_MAX 8192
 #define OT_ARG_READ 256
@@ -36,7 +37,16 @@
 #define OT_OPEN_DATA (OT_PATH_READ + OT_FULL_MAX)
 #define OT_EXEC_DATA (OT_ARGS_OFF + OT_ARGS_MAX + OT_ARG_READ)
 
+/* where a stashed open's record starts in its stash entry (helpers.bpf.h),
+ * for user space to read the entries left at the end */
+#define OT_STASH_REC_OFF 24
+
 #define OT_AT_FDCWD (-100)
+/* What a syscall returns inside the kernel when a signal interrupts it
+ * (include/linux/errno.h): ERESTARTSYS to ERESTART_RESTARTBLOCK. No
+ * process sees these: the kernel restarts the call or makes it EINTR. */
+#define OT_ERESTARTSYS 512
+#define OT_ERESTART_RESTARTBLOCK 516
 /* creat(path, mode) is open(path, O_CREAT|O_WRONLY|O_TRUNC, mode) */
 #define OT_CREAT_FLAGS (01 | 0100 | 01000)
 
@@ -103,6 +113,11 @@ enum ot_record_status {
 	OT_REC_FULL = 1 << 3,		/* -F: path components follow */
 	OT_REC_FULL_BASE = 1 << 4,	/* ... of the base the path is relative to */
 	OT_REC_FULL_TRUNCATED = 1 << 5,	/* the walk did not reach the root */
+	/* the path could not be read at entry (a page not yet touched): it
+	 * was read at exit, from memory the process could have changed */
+	OT_REC_PATH_AT_EXIT = 1 << 6,
+	OT_REC_ARGS_UNREADABLE = 1 << 7,	/* exec: argv could not be read */
+	OT_REC_UNFINISHED = 1 << 8,	/* the trace ended before the exit */
 };
 
 /* One event, as both programs send it. */

@@ -97,7 +97,7 @@ static const struct ot_backend *backend_for_program(const struct ot_plan *plan)
 
 static int do_list(struct ot_plan *plan)
 {
-	return ot_backend_list(stdout);
+	return ot_backend_list(stdout, plan->out.format);
 }
 
 static int do_emit(struct ot_plan *plan)

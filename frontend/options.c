@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/utsname.h>
 
 #include "backend.h"
 #include "filter.h"
@@ -32,6 +33,9 @@ enum {
 	OPT_ARGS_MATCH,
 	OPT_CGROUP,
 	OPT_NEW_CGROUP,
+	OPT_HOST,
+	OPT_PRINT_TIME,
+	OPT_PRINT_USER,
 };
 
 static const char short_opts[] = "+:p:u:c:t:n:xFL:d:B:So:TUefr:hV";
@@ -55,9 +59,12 @@ static const struct option long_opts[] = {
 	{ "format", required_argument, NULL, OPT_FORMAT },
 	{ "output", required_argument, NULL, 'o' },
 	{ "timestamp", no_argument, NULL, 'T' },
+	{ "print-time", no_argument, NULL, OPT_PRINT_TIME },
 	{ "print-uid", no_argument, NULL, 'U' },
+	{ "print-user", no_argument, NULL, OPT_PRINT_USER },
 	{ "extended", no_argument, NULL, 'e' },
 	{ "fields", required_argument, NULL, OPT_FIELDS },
+	{ "host", required_argument, NULL, OPT_HOST },
 	{ "emit", no_argument, NULL, OPT_EMIT },
 	{ "buffer-size", required_argument, NULL, OPT_BUFFER_SIZE },
 	{ "build-module", required_argument, NULL, OPT_BUILD_MODULE },
@@ -111,7 +118,8 @@ static void usage(void)
 "Backends:\n"
 "  -B, --backend NAME       libbpf, bcc or stap (default: the first usable)\n"
 "  -S, --stap               the SystemTap backend (as -B stap)\n"
-"      --list-backends      say which backends work here, and why not\n"
+"      --list-backends      say which backends work here, and why not; with\n"
+"                           --format json, as one JSON object\n"
 "      --emit               print what the backend would load, do not trace\n"
 "      --buffer-size BYTES  kernel buffer size, K and M suffixes (libbpf: 8M, bcc: 4M)\n"
 "\n"
@@ -127,13 +135,18 @@ static void usage(void)
 "Output:\n"
 "      --format FMT         text (default), csv, json or jsonl\n"
 "  -o, --output FILE        write events to FILE\n"
-"  -T, --timestamp          a TIME(s) column (text)\n"
+"  -T, --timestamp          a TIME(s) column: seconds since the start (text)\n"
+"      --print-time         a TIME column: the time of day (text; CSV and JSON\n"
+"                           carry the date and time in the time field)\n"
 "  -U, --print-uid          a UID column (text)\n"
+"      --print-user         a USER column: the uid's name (text)\n"
 "  -e, --extended           KIND, FLAGS, MODE and LAT(us) columns (text)\n"
 "  -F, --full-path          resolve each path in the kernel: the file opened,\n"
 "                           or the would-be path of a failed open (text\n"
 "                           shows it as PATH; CSV and JSON add full_path)\n"
 "      --fields LIST        choose the fields, e.g. pid,comm,filename,return\n"
+"      --host NAME          the host field (default: this node's name; with\n"
+"                           --replay, empty unless given)\n"
 "  -h, --help               this help\n"
 "  -V, --version            the version\n"
 "\n"
@@ -302,7 +315,9 @@ static void check_stap_modes(const struct ot_plan *plan)
 	if (!mode)
 		return;
 	if (plan->build_module && (plan->duration_s || plan->out.path || plan->out.fields ||
+				   plan->out.host ||
 				   plan->out.format != OT_FORMAT_TEXT || plan->out.timestamp ||
+				   plan->out.wall_time || plan->out.user ||
 				   plan->out.uid || plan->out.extended))
 		ot_error_msg_and_help("--build-module only builds: output options and -d belong "
 				      "to the run (opentrace --staprun FILE.ko ...)");
@@ -452,8 +467,14 @@ void ot_options_parse(struct ot_plan *plan, int argc, char **argv)
 		case 'T':
 			plan->out.timestamp = true;
 			break;
+		case OPT_PRINT_TIME:
+			plan->out.wall_time = true;
+			break;
 		case 'U':
 			plan->out.uid = true;
+			break;
+		case OPT_PRINT_USER:
+			plan->out.user = true;
 			break;
 		case 'e':
 			plan->out.extended = true;
@@ -462,6 +483,11 @@ void ot_options_parse(struct ot_plan *plan, int argc, char **argv)
 			if (ot_output_check_fields(optarg, err, sizeof(err)))
 				ot_error_msg_and_help("%s", err);
 			plan->out.fields = optarg;
+			break;
+		case OPT_HOST:
+			if (!*optarg || strlen(optarg) > 255)
+				ot_error_msg_and_help("--host: a host name is 1 to 255 bytes");
+			plan->out.host = optarg;
 			break;
 		case OPT_EMIT:
 			set_mode(plan, OT_MODE_EMIT, &mode_opt, "--emit");
@@ -555,8 +581,20 @@ void ot_options_parse(struct ot_plan *plan, int argc, char **argv)
 	plan->out.ppid = plan->follow;
 	if (plan->mode == OT_MODE_LIST && plan->target != OT_TARGET_ALL)
 		ot_error_msg_and_help("--list-backends takes no target");
+	if (plan->mode == OT_MODE_LIST && plan->out.format == OT_FORMAT_CSV)
+		ot_error_msg_and_help("--list-backends prints text, or with --format json (or "
+				      "jsonl) one JSON object; not CSV");
 	check_stap_modes(plan);
 	ot_filter_lower(plan);
+	/* A capture replayed here came from elsewhere: its host is not ours. */
+	if (!plan->out.host && !plan->replay) {
+		struct utsname u;
+
+		if (!uname(&u)) {
+			snprintf(plan->nodename, sizeof(plan->nodename), "%s", u.nodename);
+			plan->out.host = plan->nodename;
+		}
+	}
 }
 
 void ot_plan_free(struct ot_plan *plan)

@@ -157,6 +157,9 @@ static int attach(void *run)
 	if (f->filter_pids && (h->exit_group_dead || h->task_reads) &&
 	    attach_tp(r, "sched", "sched_process_exit"))
 		return -1;
+	/* before the exits: a successful exec's record is completed there */
+	if ((f->events & OT_EVENTS_EXEC) && attach_tp(r, "sched", "sched_process_exec"))
+		return -1;
 	for (i = 0; i < OT_SC_MAX; i++) {
 		const char *name = ot_bcc_syscall_name(i);
 		char enter[64], exit_[64];
@@ -258,6 +261,10 @@ static int bcc_run(const struct ot_plan *plan, const struct ot_targets *targets,
 	run.cgroups_fd = ot_bcc_image_map_fd(&r->im, "ot_cgroups");
 	run.counters_fd = ot_bcc_image_map_fd(&r->im, "ot_counters");
 	run.exits_tracked = r->host.exit_group_dead || r->host.task_reads;
+	run.pending[run.npending].fd = ot_bcc_image_map_fd(&r->im, "ot_stash");
+	run.pending[run.npending++].rec_off = OT_STASH_REC_OFF;
+	run.pending[run.npending].fd = ot_bcc_image_map_fd(&r->im, "ot_exec_stash");
+	run.pending[run.npending++].rec_off = 0;
 	run.dec.ppid_from_proc = !r->host.task_reads;
 	run.ring_fd = -1;
 	if (ring) {

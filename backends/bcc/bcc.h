@@ -13,6 +13,7 @@
 #include <bcc/libbpf.h>
 #include <bcc/perf_reader.h>
 
+#include "offsets.h"
 #include "plan.h"
 
 /* lib.c. libbcc_bpf is BCC's small loader library (maps, programs,
@@ -77,7 +78,11 @@ struct ot_bcc_host {
 	bool syscall_wrapper;		/* __x64_sys_NAME(struct pt_regs *) */
 	bool kprobes;			/* the kernel can attach kprobes */
 	bool exit_group_dead;		/* sched_process_exit says so */
-	bool task_reads;		/* headers are the running kernel's */
+	/* the program can read task_struct: the headers are the running
+	 * kernel's, or (task_offsets) the kernel's BTF gave the offsets */
+	bool task_reads;
+	bool task_offsets;
+	struct ot_bcc_offsets off;
 	/* whether to use the BPF ring buffer: NO also when the kernel has
 	 * one and OPENTRACE_BCC_TRANSPORT=perf refuses it */
 	enum { OT_RING_NO, OT_RING_YES, OT_RING_UNKNOWN } ring;
@@ -137,6 +142,9 @@ int ot_bcc_image_create_maps(struct ot_bcc_image *im);
 /* A map's fd by name, or -1. */
 int ot_bcc_image_map_fd(const struct ot_bcc_image *im, const char *name);
 void ot_bcc_image_free(struct ot_bcc_image *im);
+/* task_struct's offsets from the kernel's BTF, through the cache: 0, or -1
+ * where the kernel has no BTF or it lacks a field. */
+int ot_bcc_task_offsets(struct ot_bcc_offsets *o);
 
 /* perf.c: records through a perf buffer per CPU, for kernels without the
  * BPF ring buffer, handed to the run loop in time order. */

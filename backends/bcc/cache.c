@@ -494,3 +494,61 @@ int ot_bcc_get_image(struct ot_bcc_image *im, const char *text, size_t text_len,
 	free(key);
 	return 0;
 }
+
+/* The offsets of task_struct and kin in the running kernel, from its BTF
+ * (btf.c), kept here too: parsing the BTF takes 5 MB and tens of ms, which
+ * a run whose program is cached would otherwise spend on every start. The
+ * key is the kernel's build (uname's release and version) and the size of
+ * its BTF; the file holds the key whole, compared in full. */
+int ot_bcc_task_offsets(struct ot_bcc_offsets *o)
+{
+	char key[512], name[48], buf[sizeof(key) + sizeof(*o)];
+	int dfd = cache_open_dir(true), fd;
+	struct utsname u;
+	struct stat st;
+	size_t key_len;
+	ssize_t n;
+
+	if (uname(&u) || stat("/sys/kernel/btf/vmlinux", &st)) {
+		if (dfd >= 0)
+			close(dfd);
+		return -1;
+	}
+	snprintf(key, sizeof(key), "%s %s %lld", u.release, u.version, (long long)st.st_size);
+	key_len = strlen(key) + 1;
+	snprintf(name, sizeof(name), "%016" PRIx64 ".offsets", fnv1a(key, key_len));
+	if (dfd >= 0) {
+		fd = openat(dfd, name, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+		if (fd >= 0) {
+			n = owned_and_private(fd, false) ? read(fd, buf, sizeof(buf)) : -1;
+			close(fd);
+			if (n == (ssize_t)(key_len + sizeof(*o)) && !memcmp(buf, key, key_len)) {
+				memcpy(o, buf + key_len, sizeof(*o));
+				close(dfd);
+				return 0;
+			}
+		}
+	}
+	if (ot_bcc_btf_offsets(o)) {
+		if (dfd >= 0)
+			close(dfd);
+		return -1;
+	}
+	/* best effort, as for images: written whole, then renamed */
+	if (dfd >= 0) {
+		char tmp[64];
+
+		snprintf(tmp, sizeof(tmp), "%s.%d", name, (int)getpid());
+		memcpy(buf, key, key_len);
+		memcpy(buf + key_len, o, sizeof(*o));
+		fd = openat(dfd, tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
+		if (fd >= 0) {
+			n = write(fd, buf, key_len + sizeof(*o));
+			if (close(fd) || n != (ssize_t)(key_len + sizeof(*o)) ||
+			    renameat(dfd, tmp, dfd, name))
+				unlinkat(dfd, tmp, 0);
+		}
+		close(dfd);
+	}
+	return 0;
+}

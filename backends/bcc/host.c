@@ -235,6 +235,8 @@ void ot_bcc_probe_host(struct ot_bcc_host *h)
 	memset(h, 0, sizeof(*h));
 	h->task_reads = !ot_bcc_find_headers(headers, sizeof(headers), why, sizeof(why)) &&
 			headers_match(headers);
+	if (!h->task_reads)
+		h->task_reads = h->task_offsets = !ot_bcc_task_offsets(&h->off);
 	h->ring = ring_refused() ? OT_RING_NO : probe_ringbuf();
 	h->tracefs = ot_tracefs_mounted();
 	if (!h->tracefs) {

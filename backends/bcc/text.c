@@ -66,6 +66,12 @@ void ot_bcc_print_text(FILE *out, const struct ot_plan *plan, const struct ot_bc
 	fprintf(out, "#define OT_HOST_SYSCALL_WRAPPER %d\n", h->syscall_wrapper);
 	fprintf(out, "#define OT_HOST_EXIT_GROUP_DEAD %d\n", h->exit_group_dead);
 	fprintf(out, "#define OT_HOST_TASK_READS %d\n", h->task_reads);
+	fprintf(out, "#define OT_HOST_TASK_OFFSETS %d\n", h->task_offsets);
+	if (h->task_offsets) {
+#define OFF(s, f) fprintf(out, "#define OT_HOST_OFF_%s_%s %u\n", #s, #f, h->off.s##_##f);
+		OT_BCC_OFFSETS(OFF)
+#undef OFF
+	}
 	if (h->ring == OT_RING_UNKNOWN)
 		fprintf(out, "/* The host's BPF ring buffer could not be probed (no privilege "
 			"to create maps): perf buffers assumed. */\n");

@@ -331,9 +331,15 @@ enum ot_stap_record ot_stap_parse(const char *line, size_t len, struct ot_stap_p
 	if (!field(&c, &f, &n))
 		return OT_STAP_BAD;
 	if (n == 5 && !memcmp(f, "ready", 5)) {
-		if (!int_field(&c, &v[0]) || c.p != c.end)
+		if (!int_field(&c, &v[0]))
+			return OT_STAP_BAD;
+		v[1] = 0;
+		if (c.p != c.end && (!int_field(&c, &v[1]) || v[1] <= 0))
+			return OT_STAP_BAD;
+		if (c.p != c.end)
 			return OT_STAP_BAD;
 		out->ts_ns = v[0];
+		out->wall_ns = v[1];
 		return OT_STAP_READY;
 	}
 	if (n == 3 && !memcmp(f, "end", 3)) {

@@ -153,6 +153,7 @@ static void reader_line(struct ot_stap_reader *r, struct ot_sink *sink, const ch
 		break;
 	case OT_STAP_READY:
 		r->ready = true;
+		ot_sink_set_clock(sink, r->rec->ts_ns, r->rec->wall_ns);
 		if (sink->out && !sink->start_ns) {
 			sink->start_ns = r->rec->ts_ns;
 			ot_output_set_start(sink->out, r->rec->ts_ns);
@@ -239,6 +240,9 @@ int ot_stap_replay(const struct ot_plan *plan, struct ot_sink *sink)
 		}
 	}
 	ot_stap_reader_init(&r);
+	/* The capture's own ready record says when it was made; this host's
+	 * clock says nothing about that. */
+	ot_sink_set_clock(sink, 0, 0);
 	while ((rc = ot_stap_reader_fill(&r, fd, sink)) > 0)
 		if (sink->failed)
 			break;

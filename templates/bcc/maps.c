@@ -8,12 +8,15 @@
  * the program through maps (the -n comm in ot_conf, the --cgroup
  * directory as an fd in ot_cgroups), never through this text. */
 #include <uapi/linux/ptrace.h>
-#if OT_HOST_TASK_READS
+#if OT_HOST_TASK_READS && !OT_HOST_TASK_OFFSETS
+#include <linux/mm_types.h>
 #include <linux/sched.h>
 #include <linux/sched/signal.h>
 #endif
 
 #define OT_CFG(field) OT_CFG_##field
+/* no -F here: a stashed open holds its path */
+#define OT_STASH_DATA OT_PATH_READ
 
 #define OT_VIA_NONE 0
 #define OT_VIA_TRACEPOINT 1

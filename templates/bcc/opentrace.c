@@ -47,44 +47,50 @@ static __always_inline void ot_count(__u32 which)
 		*c += 1;
 }
 
-/* Entry arguments, by thread, until the syscall returns (task storage is
- * 5.11 and later). */
-BPF_HASH(ot_stash, u32, struct ot_stash, 16384);
+/* The opens between entry and exit, by thread (task storage is 5.11 and
+ * later); allocated as they come: a preallocated table of this size would
+ * hold 70 MB. */
+BPF_F_TABLE("hash", u32, struct ot_stash, ot_stash, 16384, BPF_F_NO_PREALLOC);
 
-static __always_inline int ot_stash_put(const struct ot_stash *st)
-{
-	u32 tid = (u32)bpf_get_current_pid_tgid();
-	int replaced = ot_stash.lookup(&tid) != 0;
-
-	if (ot_stash.update(&tid, (struct ot_stash *)st))
-		return -1;
-	return replaced;
-}
-
-static __always_inline bool ot_stash_take(struct ot_stash *out)
+static __always_inline struct ot_stash *ot_stash_new(bool *replaced)
 {
 	u32 tid = (u32)bpf_get_current_pid_tgid();
 	struct ot_stash *st = ot_stash.lookup(&tid);
+	int zero = 0;
 
-	if (!st)
-		return false;
-	*out = *st;
-	ot_stash.delete(&tid);
-	return true;
+	if (st) {
+		*replaced = st->active;
+		return st;
+	}
+	/* a new entry is copied from somewhere: the per-CPU buffer will do,
+	 * whatever it holds, since the entry sets every field it reads */
+	st = (struct ot_stash *)ot_scratch.lookup(&zero);
+	if (!st || ot_stash.update(&tid, st))
+		return 0;
+	return ot_stash.lookup(&tid);
 }
 
-/* Opens and execs share the one per-CPU buffer: a program runs to its end
- * before another starts on its CPU. */
-static __always_inline struct ot_record *ot_open_buf(void)
+static __always_inline struct ot_stash *ot_stash_get(void)
+{
+	u32 tid = (u32)bpf_get_current_pid_tgid();
+
+	return ot_stash.lookup(&tid);
+}
+
+static __always_inline void ot_stash_done(struct ot_stash *st)
+{
+	u32 tid = (u32)bpf_get_current_pid_tgid();
+
+	ot_stash.delete(&tid);
+}
+
+/* Exec records are built in the one per-CPU buffer: a program runs to its
+ * end before another starts on its CPU. */
+static __always_inline struct ot_record *ot_exec_buf(void)
 {
 	int zero = 0;
 
 	return (struct ot_record *)ot_scratch.lookup(&zero);
-}
-
-static __always_inline struct ot_record *ot_exec_buf(void)
-{
-	return ot_open_buf();
 }
 
 #if OT_CFG_events & OT_EVENTS_EXEC
@@ -130,15 +136,45 @@ static __always_inline void ot_read_args(struct ot_record *e, const char *const 
 			break;
 }
 
-/* Where the headers are not the running kernel's, task_struct's layout is
- * unknown: the parent comes from the map task_newtask fills, or from
- * /proc in user space. */
+#if OT_HOST_TASK_READS
+/* task_struct and kin, read at the offsets of the running kernel: the
+ * headers' where they are its own, else those its BTF gave (the text's
+ * OT_HOST_OFF_* lines). */
+#if OT_HOST_TASK_OFFSETS
+#define OT_OFF(s, f) OT_HOST_OFF_##s##_##f
+#else
+#define OT_OFF(s, f) offsetof(struct s, f)
+#endif
+
+static __always_inline u64 ot_kread(u64 addr, u32 size)
+{
+	u64 v = 0;
+
+	bpf_probe_read_kernel(&v, size, (void *)addr);
+	return v;
+}
+
+#define OT_TASK_FIELD(ptr, s, f, size) ot_kread((u64)(ptr) + OT_OFF(s, f), size)
+
+static __always_inline u32 ot_task_ppid(u64 task)
+{
+	return OT_TASK_FIELD(OT_TASK_FIELD(task, task_struct, real_parent, 8), task_struct, tgid, 4);
+}
+
+/* whether the task's thread group has no live thread left */
+static __always_inline bool ot_task_group_dead(u64 task)
+{
+	return OT_TASK_FIELD(OT_TASK_FIELD(task, task_struct, signal, 8), signal_struct, live,
+			     4) == 0;
+}
+#endif
+
+/* Where task_struct cannot be read, the parent comes from the map
+ * task_newtask fills, or from /proc in user space. */
 static __always_inline __u32 ot_ppid(void)
 {
 #if OT_HOST_TASK_READS
-	struct task_struct *task = (struct task_struct *)bpf_get_current_task();
-
-	return task->real_parent->tgid;
+	return ot_task_ppid(bpf_get_current_task());
 #else
 	u32 tgid = bpf_get_current_pid_tgid() >> 32, *parent = ot_parents.lookup(&tgid);
 
@@ -215,6 +251,33 @@ TRACEPOINT_PROBE(syscalls, sys_enter_creat)
 TRACEPOINT_PROBE(syscalls, sys_exit_creat)
 {
 	return ot_open_exit(args, args->ret);
+}
+#endif
+
+#if OT_CFG_events & OT_EVENTS_EXEC
+/* A successful exec, in its new image: see ot_exec_image(). The file name
+ * is the tracepoint's; the arguments need task_struct's layout. */
+TRACEPOINT_PROBE(sched, sched_process_exec)
+{
+	u32 tgid = bpf_get_current_pid_tgid() >> 32;
+	struct ot_record *e = ot_exec_get(tgid);
+	unsigned long start = 0, end = 0;
+	long n;
+
+	if (!e)
+		return 0;
+	n = bpf_probe_read_kernel_str(e->data, OT_PATH_READ,
+				      (char *)args + (args->data_loc_filename & 0xffff));
+#if OT_HOST_TASK_READS
+	{
+		u64 mm = OT_TASK_FIELD(bpf_get_current_task(), task_struct, mm, 8);
+
+		start = OT_TASK_FIELD(mm, mm_struct, arg_start, 8);
+		end = OT_TASK_FIELD(mm, mm_struct, arg_end, 8);
+	}
+#endif
+	ot_exec_image(e, n, OT_HOST_TASK_READS, start, end);
+	return 0;
 }
 #endif
 
@@ -419,12 +482,8 @@ TRACEPOINT_PROBE(sched, sched_process_exit)
 	if (args->group_dead)
 		ot_pids.delete(&tgid);
 #else
-	{
-		struct task_struct *task = (struct task_struct *)bpf_get_current_task();
-
-		if (task->signal->live.counter == 0)
-			ot_pids.delete(&tgid);
-	}
+	if (ot_task_group_dead(bpf_get_current_task()))
+		ot_pids.delete(&tgid);
 #endif
 	return 0;
 }

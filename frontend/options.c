@@ -118,7 +118,8 @@ static void usage(void)
 "Backends:\n"
 "  -B, --backend NAME       libbpf, bcc or stap (default: the first usable)\n"
 "  -S, --stap               the SystemTap backend (as -B stap)\n"
-"      --list-backends      say which backends work here, and why not\n"
+"      --list-backends      say which backends work here, and why not; with\n"
+"                           --format json, as one JSON object\n"
 "      --emit               print what the backend would load, do not trace\n"
 "      --buffer-size BYTES  kernel buffer size, K and M suffixes (libbpf: 8M, bcc: 4M)\n"
 "\n"
@@ -634,6 +635,9 @@ void ot_options_parse(struct ot_plan *plan, int argc, char **argv)
 	plan->out.ppid = plan->follow;
 	if (plan->mode == OT_MODE_LIST && plan->target != OT_TARGET_ALL)
 		ot_error_msg_and_help("--list-backends takes no target");
+	if (plan->mode == OT_MODE_LIST && plan->out.format == OT_FORMAT_CSV)
+		ot_error_msg_and_help("--list-backends prints text, or with --format json (or "
+				      "jsonl) one JSON object; not CSV");
 	check_stap_modes(plan, max_args_opt);
 	ot_filter_lower(plan);
 	/* A capture replayed here came from elsewhere: its host is not ours. */

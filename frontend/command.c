@@ -147,17 +147,17 @@ static int report_failure(const struct ot_spawn *sp, const char *name,
 	case OT_SPAWN_SEARCH:
 	case OT_SPAWN_EXEC:
 		if (sp->error == ENOENT) {
-			ot_error_msg("%s: command not found", name);
+			ot_error_msg("%s: command not found", ot_quote(name));
 			return 127;
 		}
-		ot_perror_msg("cannot run %s", name);
+		ot_perror_msg("cannot run %s", ot_quote(name));
 		return 126;
 	case OT_SPAWN_IDENTITY:
-		ot_perror_msg("cannot run %s as uid %u, gid %u", name, (unsigned)id->uid,
+		ot_perror_msg("cannot run %s as uid %u, gid %u", ot_quote(name), (unsigned)id->uid,
 			      (unsigned)id->gid);
 		return 126;
 	case OT_SPAWN_SETUP:
-		ot_perror_msg("cannot start %s", name);
+		ot_perror_msg("cannot start %s", ot_quote(name));
 		return 126;
 	case OT_SPAWN_OK:
 		break;

@@ -136,6 +136,10 @@ static int do_replay(struct ot_plan *plan)
 	/* the capture's own times set the origin, from its first record */
 	if (sink_open(plan, &sink, &args_re, 0))
 		return 1;
+	if (ot_output_start(sink.out)) {
+		sink_close(&sink, &args_re);
+		return 1;
+	}
 	rc = backend->replay(plan, &sink) ? 1 : 0;
 	if (sink_close(&sink, &args_re))
 		rc = 1;

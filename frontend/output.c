@@ -121,6 +121,7 @@ struct ot_output {
 	bool exec_only;		/* execsnoop's table: PCOMM for COMM */
 	bool stream;		/* a pipe or socket, whose reader can go away */
 	bool failed;
+	bool started;		/* the header is out */
 	/* CSV: the record being built, handed to stdio whole */
 	char *rec;
 	size_t rec_cap;
@@ -967,14 +968,19 @@ struct ot_output *ot_output_open(const struct ot_output_spec *spec, uint64_t sta
 	}
 	o->f = ot_xmemstream(&o->batch, &o->batch_len);
 	o->stream = !fstat(o->fd, &st) && (S_ISFIFO(st.st_mode) || S_ISSOCK(st.st_mode));
-	put_header(o);
-	/* The header goes out now, so a reader sees the columns at once and
-	 * an output that cannot be written fails before anything runs. */
-	if (ot_output_flush(o)) {
-		output_free(o);
-		return NULL;
-	}
 	return o;
+}
+
+/* The header goes out when the trace starts (the probes are live), so
+ * that a run that fails before, for whatever reason, writes nothing but
+ * its message; and at once then, so a reader sees the columns. */
+int ot_output_start(struct ot_output *o)
+{
+	if (o->started)
+		return 0;
+	o->started = true;
+	put_header(o);
+	return ot_output_flush(o);
 }
 
 void ot_output_event(struct ot_output *o, const struct ot_event *ev)
@@ -986,6 +992,8 @@ void ot_output_event(struct ot_output *o, const struct ot_event *ev)
 		o->unwritten++;
 		return;
 	}
+	if (!o->started)
+		ot_output_start(o);
 	switch (o->format) {
 	case OT_FORMAT_TEXT:
 		put_text_row(o, ev);
@@ -1074,7 +1082,7 @@ int ot_output_close(struct ot_output *o, const struct ot_stats *st)
 
 	/* JSON: an array of events and nothing else, so that .[] works; the
 	 * counts are in the summary line, and in JSONL's last record. */
-	if (o->format == OT_FORMAT_JSON)
+	if (o->format == OT_FORMAT_JSON && o->started)
 		fputs(o->records ? "\n]\n" : "]\n", o->f);
 	if (o->format == OT_FORMAT_JSONL && !o->failed)
 		fprintf(o->f, "{\"type\":\"summary\",\"events\":%" PRIu64 ",\"lost\":%" PRIu64

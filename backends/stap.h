@@ -31,6 +31,8 @@ enum ot_stap_record {
 struct ot_stap_parsed {
 	struct ot_event ev;	/* OT_STAP_EVENT; ev.path points into path */
 	uint64_t ts_ns;		/* OT_STAP_READY */
+	uint64_t wall_ns;	/* OT_STAP_READY: ts_ns in CLOCK_REALTIME; 0 in
+				 * records of older scripts, which lack it */
 	uint64_t unmatched;	/* OT_STAP_END */
 	char path[OT_STAP_PATH_MAX];
 	char args[OT_STAP_ARGS_MAX];

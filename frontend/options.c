@@ -9,8 +9,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/utsname.h>
 
 #include "backend.h"
+#include "filter.h"
 #include "msg.h"
 #include "output.h"
 #include "plan.h"
@@ -31,6 +33,9 @@ enum {
 	OPT_ARGS_MATCH,
 	OPT_CGROUP,
 	OPT_NEW_CGROUP,
+	OPT_HOST,
+	OPT_PRINT_TIME,
+	OPT_PRINT_USER,
 };
 
 static const char short_opts[] = "+:p:u:c:t:n:xFL:d:B:So:TUefr:hV";
@@ -54,9 +59,12 @@ static const struct option long_opts[] = {
 	{ "format", required_argument, NULL, OPT_FORMAT },
 	{ "output", required_argument, NULL, 'o' },
 	{ "timestamp", no_argument, NULL, 'T' },
+	{ "print-time", no_argument, NULL, OPT_PRINT_TIME },
 	{ "print-uid", no_argument, NULL, 'U' },
+	{ "print-user", no_argument, NULL, OPT_PRINT_USER },
 	{ "extended", no_argument, NULL, 'e' },
 	{ "fields", required_argument, NULL, OPT_FIELDS },
+	{ "host", required_argument, NULL, OPT_HOST },
 	{ "emit", no_argument, NULL, OPT_EMIT },
 	{ "buffer-size", required_argument, NULL, OPT_BUFFER_SIZE },
 	{ "build-module", required_argument, NULL, OPT_BUILD_MODULE },
@@ -110,7 +118,8 @@ static void usage(void)
 "Backends:\n"
 "  -B, --backend NAME       libbpf, bcc or stap (default: the first usable)\n"
 "  -S, --stap               the SystemTap backend (as -B stap)\n"
-"      --list-backends      say which backends work here, and why not\n"
+"      --list-backends      say which backends work here, and why not; with\n"
+"                           --format json, as one JSON object\n"
 "      --emit               print what the backend would load, do not trace\n"
 "      --buffer-size BYTES  kernel buffer size, K and M suffixes (libbpf: 8M, bcc: 4M)\n"
 "\n"
@@ -126,13 +135,18 @@ static void usage(void)
 "Output:\n"
 "      --format FMT         text (default), csv, json or jsonl\n"
 "  -o, --output FILE        write events to FILE\n"
-"  -T, --timestamp          a TIME(s) column (text)\n"
+"  -T, --timestamp          a TIME(s) column: seconds since the start (text)\n"
+"      --print-time         a TIME column: the time of day (text; CSV and JSON\n"
+"                           carry the date and time in the time field)\n"
 "  -U, --print-uid          a UID column (text)\n"
+"      --print-user         a USER column: the uid's name (text)\n"
 "  -e, --extended           KIND, FLAGS, MODE and LAT(us) columns (text)\n"
 "  -F, --full-path          resolve each path in the kernel: the file opened,\n"
 "                           or the would-be path of a failed open (text\n"
 "                           shows it as PATH; CSV and JSON add full_path)\n"
 "      --fields LIST        choose the fields, e.g. pid,comm,filename,return\n"
+"      --host NAME          the host field (default: this node's name; with\n"
+"                           --replay, empty unless given)\n"
 "  -h, --help               this help\n"
 "  -V, --version            the version\n"
 "\n"
@@ -188,6 +202,18 @@ static void set_target(struct ot_plan *plan, enum ot_target target, const char *
 				      "of -p, -u, -c and -- CMD", plan->target_opt, opt);
 	plan->target = target;
 	plan->target_opt = opt;
+}
+
+/* One mode at a time: the option that chose it is named if another comes. */
+static void set_mode(struct ot_plan *plan, enum ot_mode mode, const char **mode_opt,
+		     const char *opt)
+{
+	if (plan->mode != OT_MODE_TRACE && plan->mode != mode)
+		ot_error_msg_and_help("%s and %s are mutually exclusive: give only one of --emit, "
+				      "--build-module, --staprun, --replay and --list-backends",
+				      *mode_opt, opt);
+	plan->mode = mode;
+	*mode_opt = opt;
 }
 
 static void parse_pids(struct ot_plan *plan, const char *arg)
@@ -288,12 +314,10 @@ static void check_stap_modes(const struct ot_plan *plan)
 				      "--build-module FILE.ko too");
 	if (!mode)
 		return;
-	if (!!plan->build_module + !!plan->staprun_module + !!plan->replay + plan->emit +
-	    plan->list_backends > 1)
-		ot_error_msg_and_help("give only one of --emit, --build-module, --staprun, "
-				      "--replay and --list-backends");
 	if (plan->build_module && (plan->duration_s || plan->out.path || plan->out.fields ||
+				   plan->out.host ||
 				   plan->out.format != OT_FORMAT_TEXT || plan->out.timestamp ||
+				   plan->out.wall_time || plan->out.user ||
 				   plan->out.uid || plan->out.extended))
 		ot_error_msg_and_help("--build-module only builds: output options and -d belong "
 				      "to the run (opentrace --staprun FILE.ko ...)");
@@ -355,7 +379,7 @@ static enum ot_format parse_format(const char *arg)
 
 void ot_options_parse(struct ot_plan *plan, int argc, char **argv)
 {
-	const char *stap_opt = NULL, *command = NULL, *run_as = NULL;
+	const char *stap_opt = NULL, *mode_opt = NULL, *command = NULL, *run_as = NULL;
 	char err[512];
 	int c;
 
@@ -432,7 +456,7 @@ void ot_options_parse(struct ot_plan *plan, int argc, char **argv)
 			stap_opt = set_stap(plan, stap_opt, "-S");
 			break;
 		case OPT_LIST_BACKENDS:
-			plan->list_backends = true;
+			set_mode(plan, OT_MODE_LIST, &mode_opt, "--list-backends");
 			break;
 		case OPT_FORMAT:
 			plan->out.format = parse_format(optarg);
@@ -443,8 +467,14 @@ void ot_options_parse(struct ot_plan *plan, int argc, char **argv)
 		case 'T':
 			plan->out.timestamp = true;
 			break;
+		case OPT_PRINT_TIME:
+			plan->out.wall_time = true;
+			break;
 		case 'U':
 			plan->out.uid = true;
+			break;
+		case OPT_PRINT_USER:
+			plan->out.user = true;
 			break;
 		case 'e':
 			plan->out.extended = true;
@@ -454,14 +484,20 @@ void ot_options_parse(struct ot_plan *plan, int argc, char **argv)
 				ot_error_msg_and_help("%s", err);
 			plan->out.fields = optarg;
 			break;
+		case OPT_HOST:
+			if (!*optarg || strlen(optarg) > 255)
+				ot_error_msg_and_help("--host: a host name is 1 to 255 bytes");
+			plan->out.host = optarg;
+			break;
 		case OPT_EMIT:
-			plan->emit = true;
+			set_mode(plan, OT_MODE_EMIT, &mode_opt, "--emit");
 			break;
 		case OPT_BUFFER_SIZE:
 			plan->buffer_size = parse_size(optarg);
 			break;
 		case OPT_BUILD_MODULE:
 			plan->build_module = optarg;
+			set_mode(plan, OT_MODE_BUILD, &mode_opt, "--build-module");
 			stap_opt = set_stap(plan, stap_opt, "--build-module");
 			break;
 		case 'r':
@@ -472,10 +508,12 @@ void ot_options_parse(struct ot_plan *plan, int argc, char **argv)
 			break;
 		case OPT_STAPRUN:
 			plan->staprun_module = optarg;
+			set_mode(plan, OT_MODE_STAPRUN, &mode_opt, "--staprun");
 			stap_opt = set_stap(plan, stap_opt, "--staprun");
 			break;
 		case OPT_REPLAY:
 			plan->replay = optarg;
+			set_mode(plan, OT_MODE_REPLAY, &mode_opt, "--replay");
 			stap_opt = set_stap(plan, stap_opt, "--replay");
 			break;
 		case OPT_EVENTS:
@@ -541,9 +579,22 @@ void ot_options_parse(struct ot_plan *plan, int argc, char **argv)
 		ot_error_msg_and_help("--args-match filters exec events: add --events exec");
 	plan->out.events = plan->events;
 	plan->out.ppid = plan->follow;
-	if (plan->list_backends && (plan->emit || plan->target != OT_TARGET_ALL))
-		ot_error_msg_and_help("--list-backends takes no target and no --emit");
+	if (plan->mode == OT_MODE_LIST && plan->target != OT_TARGET_ALL)
+		ot_error_msg_and_help("--list-backends takes no target");
+	if (plan->mode == OT_MODE_LIST && plan->out.format == OT_FORMAT_CSV)
+		ot_error_msg_and_help("--list-backends prints text, or with --format json (or "
+				      "jsonl) one JSON object; not CSV");
 	check_stap_modes(plan);
+	ot_filter_lower(plan);
+	/* A capture replayed here came from elsewhere: its host is not ours. */
+	if (!plan->out.host && !plan->replay) {
+		struct utsname u;
+
+		if (!uname(&u)) {
+			snprintf(plan->nodename, sizeof(plan->nodename), "%s", u.nodename);
+			plan->out.host = plan->nodename;
+		}
+	}
 }
 
 void ot_plan_free(struct ot_plan *plan)

@@ -5,12 +5,12 @@
 # CELL/files (the workload's), CELL/trace.csv, CELL/err, CELL/rc.
 set -u
 . ./job.env
-# S: this kernel's directory in the share; OT: the host's opentrace;
-# LABHOME: the persistent home (stap's cache, bcc's compiled programs);
-# RT: a patched stap runtime, or empty; TOOLS: the build helpers stap on
-# the host ran with (tests/vm/guest.sh); CELLS: the cells to run; NOBTF: 1
-# to run the BTF-less cell too.
-WORKLOAD=$S/../lab-opens
+# S: this kernel's directory in the share; WORKLOAD: the workload, by the
+# same path in every cell (its exec events name it); OT: the host's
+# opentrace; LABHOME: the persistent home (stap's cache, bcc's compiled
+# programs); RT: a patched stap runtime, or empty; TOOLS: the build
+# helpers stap on the host ran with (tests/vm/guest.sh); CELLS: the cells
+# to run; NOBTF: 1 to run the BTF-less cell too.
 FIELDS=kind,flags,return,truncated,filename,comm,args
 export OPENTRACE_BCC_CACHE=$LABHOME/bcc
 mkdir -p "$OPENTRACE_BCC_CACHE"

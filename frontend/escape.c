@@ -221,3 +221,26 @@ void ot_text_word(FILE *f, const char *s, size_t n, bool quote)
 		return;
 	}
 }
+
+void ot_term_safe(FILE *f, const char *s, size_t n)
+{
+	const unsigned char *p = (const unsigned char *)s, *end = p + n;
+
+	while (p < end) {
+		size_t len = 1;
+
+		if (*p >= 0x80) {
+			len = ot_utf8_seq_len(p, end - p);
+			if (unsafe_on_terminal(p, len))
+				len = 0;
+		} else if ((*p < 0x20 && *p != '\n') || *p == 0x7f) {
+			len = 0;
+		}
+		if (!len) {
+			fprintf(f, "\\x%02x", *p++);
+			continue;
+		}
+		fwrite(p, 1, len, f);
+		p += len;
+	}
+}

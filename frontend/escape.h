@@ -30,6 +30,14 @@ void ot_text_string(FILE *f, const char *s, size_t n);
  * quote: never bare (for messages, where the quotes set a value apart). */
 void ot_text_word(FILE *f, const char *s, size_t n, bool quote);
 
+/* For messages on a terminal: s as it is, but for each byte of a control
+ * character other than the newline, of invalid UTF-8 or of a sequence
+ * unsafe on a terminal (as above), which becomes \xXX. Not reversible:
+ * the values in messages are quoted with ot_text_word first; this keeps
+ * any other text a message carries (a child's stderr) from driving the
+ * terminal. */
+void ot_term_safe(FILE *f, const char *s, size_t n);
+
 /* Length of the valid UTF-8 sequence at s (1 to 4), or 0 if s does not
  * start one. */
 size_t ot_utf8_seq_len(const unsigned char *s, size_t n);

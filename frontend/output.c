@@ -21,7 +21,7 @@ enum field {
 	F_TS, F_TIME, F_HOST, F_PID, F_TID, F_PPID, F_UID, F_USER, F_CGID, F_COMM, F_KIND, F_DFD,
 	F_FLAGS, F_FLAGS_STR, F_MODE, F_FILENAME, F_RETURN, F_FD, F_ERRNO,
 	F_LATENCY, F_TRUNCATED, F_SLOT, F_FULL_PATH, F_FULL_TRUNCATED, F_ARGS,
-	F_ARGS_TRUNCATED, F_MAX
+	F_ARGS_TRUNCATED, F_UNFINISHED, F_PATH_AT_EXIT, F_MAX
 };
 
 struct field_desc {
@@ -57,17 +57,20 @@ static const struct field_desc fields[F_MAX] = {
 	[F_FULL_TRUNCATED] = { "full_path_truncated", "FTRUNC", -6 },
 	[F_ARGS] = { "args", "ARGS", 0 },
 	[F_ARGS_TRUNCATED] = { "args_truncated", "ATRUNC", -6 },
+	[F_UNFINISHED] = { "unfinished", "UNFIN", -5 },
+	[F_PATH_AT_EXIT] = { "path_at_exit", "ATEXIT", -6 },
 };
 
 /* Existing opentrace users post-process the first eight CSV columns. */
 static const enum field csv_default[] = {
 	F_PID, F_CGID, F_COMM, F_KIND, F_FLAGS, F_MODE, F_FILENAME, F_RETURN,
 	F_TS, F_TID, F_PPID, F_UID, F_DFD, F_FLAGS_STR, F_ERRNO, F_LATENCY, F_TRUNCATED, F_SLOT,
-	F_TIME, F_HOST,
+	F_TIME, F_HOST, F_UNFINISHED, F_PATH_AT_EXIT,
 };
 static const enum field json_default[] = {
 	F_TS, F_TIME, F_HOST, F_PID, F_TID, F_PPID, F_UID, F_CGID, F_COMM, F_KIND, F_DFD, F_FLAGS,
 	F_FLAGS_STR, F_MODE, F_FILENAME, F_RETURN, F_ERRNO, F_LATENCY, F_TRUNCATED, F_SLOT,
+	F_UNFINISHED, F_PATH_AT_EXIT,
 };
 
 /* Beyond this many distinct uids, names are looked up each time rather
@@ -79,9 +82,26 @@ struct user_name {
 	char *name;	/* NULL: a free slot */
 };
 
+/* A batch this large is written out without waiting for the next flush. */
+#define BATCH_MAX (1 << 20)
+
 struct ot_output {
+	/* Records are built in memory, a batch at a time, and written to fd by
+	 * write(2), so that exactly the records that reached the output are
+	 * known when a write fails (a full disk): ends[] holds where each
+	 * record of the batch ends. */
 	FILE *f;
-	const char *name;
+	char *batch;
+	size_t batch_len;
+	size_t *ends;
+	size_t nends, ends_cap;
+	int fd;
+	uint64_t written;	/* records wholly written */
+	uint64_t unwritten;	/* records produced but not written */
+	FILE *cell;		/* text: a right-aligned cell, measured first */
+	char *cell_buf;
+	size_t cell_len;
+	char *name;		/* for messages: quoted, or "standard output" */
 	enum ot_format format;
 	enum field cols[F_MAX];
 	size_t ncols;
@@ -101,6 +121,7 @@ struct ot_output {
 	bool exec_only;		/* execsnoop's table: PCOMM for COMM */
 	bool stream;		/* a pipe or socket, whose reader can go away */
 	bool failed;
+	bool started;		/* the header is out */
 	/* CSV: the record being built, handed to stdio whole */
 	char *rec;
 	size_t rec_cap;
@@ -129,13 +150,15 @@ static int field_lookup(const char *name, size_t len)
 /* "unknown field 'x' (known: ...)", the known names from the table. */
 static void unknown_field(const char *name, size_t len, char *err, size_t errlen)
 {
+	char piece[72];
 	FILE *m;
 	char *msg;
 	size_t n;
 	int i;
 
 	m = ot_xmemstream(&msg, &n);
-	fprintf(m, "--fields: unknown field '%.*s' (known:", (int)(len > 64 ? 64 : len), name);
+	snprintf(piece, sizeof(piece), "%.*s", (int)(len < 65 ? len : 65), name);
+	fprintf(m, "--fields: unknown field %s (known:", ot_quote(piece));
 	for (i = 0; i < F_MAX; i++)
 		fprintf(m, " %s", fields[i].name);
 	fputc(')', m);
@@ -307,16 +330,28 @@ static void put_string(struct ot_output *o, const char *s, size_t n)
  * file name or argument can print as one. */
 #define TEXT_TRUNCATED " [truncated]"
 #define TEXT_UNREADABLE "[unreadable]"
+/* the path was read when the call returned, from memory the process
+ * could have rewritten meanwhile */
+#define TEXT_AT_EXIT " [read at exit]"
 
-static void put_path_text(FILE *f, const char *s, size_t n, bool truncated, bool unreadable)
+static void put_path_text(FILE *f, const char *s, size_t n, unsigned status)
 {
-	if (unreadable) {
+	if (status & OT_EV_PATH_UNREADABLE) {
 		fputs_unlocked(TEXT_UNREADABLE, f);
 		return;
 	}
 	ot_text_word(f, s, n, false);
-	if (truncated)
+	if (status & OT_EV_PATH_TRUNCATED)
 		fputs_unlocked(TEXT_TRUNCATED, f);
+	if (status & OT_EV_PATH_AT_EXIT)
+		fputs_unlocked(TEXT_AT_EXIT, f);
+}
+
+/* No result came back: a signal cut the call (the kernel restarts it or
+ * fails it with EINTR), or the trace ended first. */
+static bool no_result(const struct ot_event *ev)
+{
+	return ev->status & (OT_EV_INTERRUPTED | OT_EV_UNFINISHED);
 }
 
 /* Text: the arguments as a shell command line that gives them back. */
@@ -324,6 +359,10 @@ static void put_args_text(FILE *f, const struct ot_event *ev)
 {
 	const char *p = ev->args, *end = ev->args + ev->args_len;
 
+	if (ev->status & OT_EV_ARGS_UNREADABLE) {
+		fputs_unlocked(TEXT_UNREADABLE, f);
+		return;
+	}
 	while (p < end) {
 		size_t n = strnlen(p, end - p);
 
@@ -439,6 +478,15 @@ static void put_none(struct ot_output *o)
 		fputs_unlocked("null", o->f);
 }
 
+/* A yes-or-no field: true or false in JSON, 1 or 0 elsewhere. */
+static void put_flag(struct ot_output *o, bool set)
+{
+	if (o->format == OT_FORMAT_JSON || o->format == OT_FORMAT_JSONL)
+		fputs_unlocked(set ? "true" : "false", o->f);
+	else
+		putc_unlocked(set ? '1' : '0', o->f);
+}
+
 /* One field's value, in the text or JSON format. */
 static void put_field(struct ot_output *o, enum field fld, const struct ot_event *ev)
 {
@@ -536,14 +584,13 @@ static void put_field(struct ot_output *o, enum field fld, const struct ot_event
 			return;
 		}
 		if (text)
-			put_path_text(f, ev->path, ev->path_len, ev->status & OT_EV_PATH_TRUNCATED,
-				      ev->status & OT_EV_PATH_UNREADABLE);
+			put_path_text(f, ev->path, ev->path_len, ev->status);
 		else
 			put_string(o, ev->path, ev->path_len);
 		return;
 	case F_RETURN:
 		/* strace's "= ? ERESTARTSYS": no value came back */
-		if (!(ev->status & OT_EV_INTERRUPTED))
+		if (!no_result(ev))
 			put_s64(f, ev->ret);
 		else if (text)
 			putc_unlocked('?', f);
@@ -553,7 +600,7 @@ static void put_field(struct ot_output *o, enum field fld, const struct ot_event
 	case F_FD:
 		if (ot_kind_is_exec(ev->kind)) {
 			put_none(o);
-		} else if (ev->status & OT_EV_INTERRUPTED) {
+		} else if (no_result(ev)) {
 			if (text)
 				putc_unlocked('?', f);
 			else
@@ -569,20 +616,16 @@ static void put_field(struct ot_output *o, enum field fld, const struct ot_event
 		/* text: the path as passed where none was resolved */
 		if (text && ev->full_path)
 			put_path_text(f, ev->full_path, ev->full_path_len,
-				      ev->status & OT_EV_FULL_TRUNCATED, false);
+				      ev->status & OT_EV_FULL_TRUNCATED ? OT_EV_PATH_TRUNCATED : 0);
 		else if (text)
-			put_path_text(f, ev->path, ev->path_len, ev->status & OT_EV_PATH_TRUNCATED,
-				      ev->status & OT_EV_PATH_UNREADABLE);
+			put_path_text(f, ev->path, ev->path_len, ev->status);
 		else if (ev->full_path)
 			put_string(o, ev->full_path, ev->full_path_len);
 		else
 			fputs_unlocked("null", f);
 		return;
 	case F_FULL_TRUNCATED:
-		if (json)
-			fputs_unlocked(ev->status & OT_EV_FULL_TRUNCATED ? "true" : "false", f);
-		else
-			putc_unlocked(ev->status & OT_EV_FULL_TRUNCATED ? '1' : '0', f);
+		put_flag(o, ev->status & OT_EV_FULL_TRUNCATED);
 		return;
 	case F_SLOT:
 		if (ev->fixed_file)
@@ -593,7 +636,13 @@ static void put_field(struct ot_output *o, enum field fld, const struct ot_event
 			putc_unlocked('-', f);
 		return;
 	case F_ERRNO:
-		if (ev->ret < 0 && ev->ret > -4096) {
+		if (ev->status & OT_EV_UNFINISHED) {
+			/* strace's "<unfinished ...>" */
+			if (text)
+				fputs_unlocked("<unfinished>", f);
+			else
+				put_none(o);
+		} else if (ev->ret < 0 && ev->ret > -4096) {
 			const char *name = errno_name(-ev->ret);
 
 			if (text)
@@ -613,13 +662,11 @@ static void put_field(struct ot_output *o, enum field fld, const struct ot_event
 			put_u64(f, ev->latency_ns);
 		return;
 	case F_TRUNCATED:
-		if (json)
-			fputs_unlocked(ev->status & OT_EV_PATH_TRUNCATED ? "true" : "false", f);
-		else
-			putc_unlocked(ev->status & OT_EV_PATH_TRUNCATED ? '1' : '0', f);
+		put_flag(o, ev->status & OT_EV_PATH_TRUNCATED);
 		return;
 	case F_ARGS:
-		if (!ot_kind_is_exec(ev->kind)) {
+		if (!ot_kind_is_exec(ev->kind) ||
+		    (!text && (ev->status & OT_EV_ARGS_UNREADABLE))) {
 			if (json)
 				fputs_unlocked("null", f);
 		} else if (text) {
@@ -629,10 +676,13 @@ static void put_field(struct ot_output *o, enum field fld, const struct ot_event
 		}
 		return;
 	case F_ARGS_TRUNCATED:
-		if (json)
-			fputs_unlocked(ev->status & OT_EV_ARGS_TRUNCATED ? "true" : "false", f);
-		else
-			putc_unlocked(ev->status & OT_EV_ARGS_TRUNCATED ? '1' : '0', f);
+		put_flag(o, ev->status & OT_EV_ARGS_TRUNCATED);
+		return;
+	case F_UNFINISHED:
+		put_flag(o, ev->status & OT_EV_UNFINISHED);
+		return;
+	case F_PATH_AT_EXIT:
+		put_flag(o, ev->status & OT_EV_PATH_AT_EXIT);
 		return;
 	case F_MAX:
 		break;
@@ -741,9 +791,9 @@ static char *csv_field(struct ot_output *o, char *p, enum field fld, const struc
 		return ot_csv_quote(p, s, n);
 	case F_MODE: return ev->status & OT_EV_MODE_USED ? csv_u64(p, ev->mode) : p;
 	case F_FILENAME: return ot_csv_quote(p, ev->path, ev->path_len);
-	case F_RETURN: return ev->status & OT_EV_INTERRUPTED ? p : csv_s64(p, ev->ret);
+	case F_RETURN: return no_result(ev) ? p : csv_s64(p, ev->ret);
 	case F_FD:
-		if (ot_kind_is_exec(ev->kind) || (ev->status & OT_EV_INTERRUPTED))
+		if (ot_kind_is_exec(ev->kind) || no_result(ev))
 			return p;
 		return csv_s64(p, ev->ret >= 0 ? ev->ret : -1);
 	case F_SLOT: return ev->fixed_file ? csv_u64(p, ev->slot) : p;
@@ -753,7 +803,7 @@ static char *csv_field(struct ot_output *o, char *p, enum field fld, const struc
 		*p++ = ev->status & OT_EV_FULL_TRUNCATED ? '1' : '0';
 		return p;
 	case F_ERRNO:
-		if (ev->ret < 0 && ev->ret > -4096)
+		if (!(ev->status & OT_EV_UNFINISHED) && ev->ret < 0 && ev->ret > -4096)
 			return csv_cstr(p, errno_name(-ev->ret));
 		return p;
 	case F_LATENCY: return csv_u64(p, ev->latency_ns);
@@ -761,9 +811,16 @@ static char *csv_field(struct ot_output *o, char *p, enum field fld, const struc
 		*p++ = ev->status & OT_EV_PATH_TRUNCATED ? '1' : '0';
 		return p;
 	case F_ARGS:
-		return ot_kind_is_exec(ev->kind) ? csv_args(p, ev) : p;
+		return ot_kind_is_exec(ev->kind) && !(ev->status & OT_EV_ARGS_UNREADABLE) ?
+		       csv_args(p, ev) : p;
 	case F_ARGS_TRUNCATED:
 		*p++ = ev->status & OT_EV_ARGS_TRUNCATED ? '1' : '0';
+		return p;
+	case F_UNFINISHED:
+		*p++ = ev->status & OT_EV_UNFINISHED ? '1' : '0';
+		return p;
+	case F_PATH_AT_EXIT:
+		*p++ = ev->status & OT_EV_PATH_AT_EXIT ? '1' : '0';
 		return p;
 	case F_MAX:
 		break;
@@ -792,37 +849,38 @@ static void put_csv_row(struct ot_output *o, const struct ot_event *ev)
 	fwrite_unlocked(o->rec, 1, p - o->rec, o->f);
 }
 
-/* Text columns are padded by writing the value to a small buffer first;
- * only the last column (usually the path) is written unpadded. */
+/* Text columns are padded to their width: a left-aligned one by spaces
+ * after it, a right-aligned one by writing it aside first to measure it.
+ * The last column (usually the path) is written unpadded. */
 static void put_text_row(struct ot_output *o, const struct ot_event *ev)
 {
 	size_t i;
 
 	for (i = 0; i < o->ncols; i++) {
 		const struct field_desc *d = &fields[o->cols[i]];
-		char *cell = NULL;
-		size_t len = 0;
+		off_t start = ftello(o->f), len;
 		FILE *saved = o->f;
-		int w = d->width < 0 ? -d->width : d->width;
 
 		if (i + 1 == o->ncols) {
 			put_field(o, o->cols[i], ev);
 			break;
 		}
-		o->f = open_memstream(&cell, &len);
-		if (!o->f) {
+		if (d->width < 0) {
+			put_field(o, o->cols[i], ev);
+			for (len = ftello(o->f) - start; len < -d->width; len++)
+				putc_unlocked(' ', o->f);
+		} else {
+			if (!o->cell)
+				o->cell = ot_xmemstream(&o->cell_buf, &o->cell_len);
+			rewind(o->cell);
+			o->f = o->cell;
+			put_field(o, o->cols[i], ev);
 			o->f = saved;
-			o->failed = true;
-			return;
+			if (fflush(o->cell))
+				ot_error_msg_and_die("out of memory");
+			fprintf(o->f, "%*.*s", d->width, (int)o->cell_len, o->cell_buf);
 		}
-		put_field(o, o->cols[i], ev);
-		fclose(o->f);
-		o->f = saved;
-		if (d->width < 0)
-			fprintf(o->f, "%-*s ", w, cell);
-		else
-			fprintf(o->f, "%*s ", w, cell);
-		free(cell);
+		putc_unlocked(' ', o->f);
 	}
 	putc_unlocked('\n', o->f);
 }
@@ -855,6 +913,27 @@ static void put_header(struct ot_output *o)
 	putc('\n', o->f);
 }
 
+static void output_free(struct ot_output *o)
+{
+	size_t i;
+
+	if (o->fd != STDOUT_FILENO)
+		close(o->fd);
+	fclose(o->f);
+	free(o->batch);
+	if (o->cell)
+		fclose(o->cell);
+	free(o->cell_buf);
+	if (o->users)
+		for (i = 0; i < 2 * USER_CACHE; i++)
+			free(o->users[i].name);
+	free(o->users);
+	free(o->ends);
+	free(o->rec);
+	free(o->name);
+	free(o);
+}
+
 struct ot_output *ot_output_open(const struct ot_output_spec *spec, uint64_t start_ns)
 {
 	struct ot_output *o = ot_xcalloc(1, sizeof(*o));
@@ -875,30 +954,33 @@ struct ot_output *ot_output_open(const struct ot_output_spec *spec, uint64_t sta
 		default_columns(o, spec);
 	}
 	if (spec->path) {
-		o->name = spec->path;
-		o->f = fopen(spec->path, "we");
-		if (!o->f) {
-			ot_perror_msg("cannot open output file '%s'", spec->path);
+		o->name = ot_xstrdup(ot_quote(spec->path));
+		o->fd = open(spec->path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0666);
+		if (o->fd < 0) {
+			ot_perror_msg("cannot open output file %s", o->name);
+			free(o->name);
 			free(o);
 			return NULL;
 		}
 	} else {
-		o->name = "standard output";
-		o->f = stdout;
+		o->name = ot_xstrdup("standard output");
+		o->fd = STDOUT_FILENO;
 	}
-	/* Records are written in batches and flushed once per batch. */
-	setvbuf(o->f, NULL, _IOFBF, 1 << 20);
-	o->stream = !fstat(fileno(o->f), &st) && (S_ISFIFO(st.st_mode) || S_ISSOCK(st.st_mode));
-	put_header(o);
-	/* The header goes out now, so a reader sees the columns at once and
-	 * an output that cannot be written fails before anything runs. */
-	if (ot_output_flush(o)) {
-		if (o->f != stdout)
-			fclose(o->f);
-		free(o);
-		return NULL;
-	}
+	o->f = ot_xmemstream(&o->batch, &o->batch_len);
+	o->stream = !fstat(o->fd, &st) && (S_ISFIFO(st.st_mode) || S_ISSOCK(st.st_mode));
 	return o;
+}
+
+/* The header goes out when the trace starts (the probes are live), so
+ * that a run that fails before, for whatever reason, writes nothing but
+ * its message; and at once then, so a reader sees the columns. */
+int ot_output_start(struct ot_output *o)
+{
+	if (o->started)
+		return 0;
+	o->started = true;
+	put_header(o);
+	return ot_output_flush(o);
 }
 
 void ot_output_event(struct ot_output *o, const struct ot_event *ev)
@@ -906,8 +988,12 @@ void ot_output_event(struct ot_output *o, const struct ot_event *ev)
 	FILE *f = o->f;
 	size_t i;
 
-	if (o->failed)
+	if (o->failed) {
+		o->unwritten++;
 		return;
+	}
+	if (!o->started)
+		ot_output_start(o);
 	switch (o->format) {
 	case OT_FORMAT_TEXT:
 		put_text_row(o, ev);
@@ -930,20 +1016,48 @@ void ot_output_event(struct ot_output *o, const struct ot_event *ev)
 		break;
 	}
 	o->records++;
+	if (o->nends == o->ends_cap) {
+		o->ends_cap = o->ends_cap ? 2 * o->ends_cap : 1024;
+		o->ends = ot_xreallocarray(o->ends, o->ends_cap, sizeof(*o->ends));
+	}
+	o->ends[o->nends] = ftello(f);
+	if (o->ends[o->nends++] >= BATCH_MAX)
+		ot_output_flush(o);
 }
 
 int ot_output_flush(struct ot_output *o)
 {
-	if (!o->failed && (fflush(o->f) || ferror(o->f))) {
-		ot_perror_msg("writing to %s", o->name);
-		o->failed = true;
+	size_t done = 0, whole = 0;
+	ssize_t n;
+
+	if (o->failed)
+		return -1;
+	if (fflush(o->f))
+		ot_error_msg_and_die("out of memory");
+	while (done < o->batch_len) {
+		n = write(o->fd, o->batch + done, o->batch_len - done);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0) {
+			ot_perror_msg("writing to %s", o->name);
+			o->failed = true;
+			break;
+		}
+		done += n;
 	}
+	/* the records that reached the output whole; a cut one did not */
+	while (whole < o->nends && o->ends[whole] <= done)
+		whole++;
+	o->written += whole;
+	o->unwritten += o->nends - whole;
+	o->nends = 0;
+	rewind(o->f);
 	return o->failed ? -1 : 0;
 }
 
 int ot_output_check(struct ot_output *o)
 {
-	struct pollfd pfd = { .fd = fileno(o->f), .events = POLLOUT };
+	struct pollfd pfd = { .fd = o->fd, .events = POLLOUT };
 
 	if (o->failed || !o->stream)
 		return o->failed ? -1 : 0;
@@ -964,29 +1078,31 @@ void ot_output_set_start(struct ot_output *o, uint64_t start_ns)
 
 int ot_output_close(struct ot_output *o, const struct ot_stats *st)
 {
-	size_t i;
-	int rc;
+	int rc = 0;
 
-	if (!o->failed && (o->format == OT_FORMAT_JSON || o->format == OT_FORMAT_JSONL)) {
-		if (o->format == OT_FORMAT_JSON && o->records)
-			fputs(",\n", o->f);
+	/* JSON: an array of events and nothing else, so that .[] works; the
+	 * counts are in the summary line, and in JSONL's last record. */
+	if (o->format == OT_FORMAT_JSON && o->started)
+		fputs(o->records ? "\n]\n" : "]\n", o->f);
+	if (o->format == OT_FORMAT_JSONL && !o->failed)
 		fprintf(o->f, "{\"type\":\"summary\",\"events\":%" PRIu64 ",\"lost\":%" PRIu64
-			",\"unmatched\":%" PRIu64 "}\n", st->events, st->lost, st->unmatched);
-		if (o->format == OT_FORMAT_JSON)
-			fputs("]\n", o->f);
-	}
-	rc = ot_output_flush(o);
-	if (o->f != stdout && fclose(o->f) && !o->failed) {
+			",\"unmatched\":%" PRIu64 "}\n", o->written + o->nends,
+			st->lost, st->unmatched);
+	if (ot_output_flush(o))
+		rc = -1;
+	if (o->fd != STDOUT_FILENO && close(o->fd) && !o->failed) {
 		ot_perror_msg("writing to %s", o->name);
+		o->failed = true;
 		rc = -1;
 	}
-	fprintf(stderr, "opentrace: %" PRIu64 " events, %" PRIu64 " lost, %" PRIu64 " unmatched\n",
-		st->events, st->lost, st->unmatched);
-	if (o->users)
-		for (i = 0; i < 2 * USER_CACHE; i++)
-			free(o->users[i].name);
-	free(o->users);
-	free(o->rec);
-	free(o);
+	o->fd = STDOUT_FILENO;
+	/* events: those written whole; unwritten: the rest the backends
+	 * delivered, which an output that failed could not take */
+	fprintf(stderr, "opentrace: %" PRIu64 " events, %" PRIu64 " lost, %" PRIu64 " unmatched",
+		o->written, st->lost, st->unmatched);
+	if (o->unwritten)
+		fprintf(stderr, ", %" PRIu64 " unwritten", o->unwritten);
+	fputc('\n', stderr);
+	output_free(o);
 	return rc;
 }

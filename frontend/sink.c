@@ -110,6 +110,10 @@ void ot_sink_loss(struct ot_sink *sink, uint64_t lost, uint64_t unmatched)
 
 int ot_sink_ready(struct ot_sink *sink)
 {
+	if (ot_output_start(sink->out)) {
+		sink->failed = true;
+		return -1;
+	}
 	if (sink->on_ready)
 		return sink->on_ready(sink->ready_arg);
 	/* With no command to end the run, say how to end it; tests wait for

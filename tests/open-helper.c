@@ -17,6 +17,8 @@
  *   restart   an open blocked on a fifo, interrupted by a signal whose
  *             handler has SA_RESTART (the kernel restarts it), then one
  *             whose handler has not (the process sees EINTR)
+ *   block     an open of DIR/fifo that blocks until the test opens its
+ *             other end, after the trace has ended: reported unfinished
  *   burst N   N opens of one file; prints only N, on fd 3
  *   many N    N processes (this one and N-1 children) open one file once
  *             each; their pids, comma-separated, go to fd 3 before the go
@@ -59,6 +61,7 @@ struct rec {
 	long ret;
 	bool truncated;
 	bool interrupted;	/* a signal cut it: no result came back */
+	bool unfinished;	/* the trace ended first: no result either */
 };
 
 /* What an open that does not create is given as its mode: garbage, which
@@ -125,8 +128,9 @@ static void print(const struct rec *r)
 		snprintf(mode, sizeof(mode), "%u", r->mode);
 		snprintf(jmode, sizeof(jmode), "%u", r->mode);
 	}
-	/* an interrupted open returned nothing, and no errno the process saw */
-	if (!r->interrupted) {
+	/* an interrupted or unfinished open returned nothing, and no errno the
+	 * process saw */
+	if (!r->interrupted && !r->unfinished) {
 		snprintf(ret, sizeof(ret), "%ld", r->ret);
 		snprintf(jret, sizeof(jret), "%ld", r->ret);
 	}
@@ -429,6 +433,25 @@ static void restart_round(const char *name, bool restarts)
 	close(ack[1]);
 }
 
+/* The record comes first: the open returns only after the trace ended. */
+static void do_block(void)
+{
+	struct rec r = { .tid = getpid(), .dfd = -100, .kind = "openat", .flags = O_RDONLY,
+			 .unfinished = true };
+	char *path = path_in("fifo");
+	long fd;
+
+	if (mkfifo(path, 0600))
+		die("mkfifo");
+	rec_plain(&r, path);
+	print(&r);
+	if (fflush(csv) || fflush(jsonl))
+		die("writing the record");
+	fd = result(syscall(SYS_openat, AT_FDCWD, path, r.flags, GARBAGE_MODE));
+	if (fd < 0)
+		die("block: the open failed");
+}
+
 static void do_burst(long n)
 {
 	char *f = path_in("f");
@@ -495,7 +518,7 @@ int main(int argc, char **argv)
 	int counted;
 
 	if (argc < 3) {
-		fputs("usage: open-helper basic|hostile|slow|restart|burst N|many N DIR [SELECT]\n",
+		fputs("usage: open-helper basic|hostile|slow|restart|block|burst N|many N DIR [SELECT]\n",
 		      stderr);
 		return 99;
 	}
@@ -522,6 +545,8 @@ int main(int argc, char **argv)
 		do_hostile();
 	else if (!strcmp(argv[1], "slow"))
 		do_slow();
+	else if (!strcmp(argv[1], "block"))
+		do_block();
 	else if (!strcmp(argv[1], "restart")) {
 		restart_round("restarted", true);
 		restart_round("interrupted", false);

@@ -7,7 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "stap.h"
+#include "stap/stap.h"
 
 static int failures;
 

@@ -1,8 +1,8 @@
 /* The SystemTap backend's record parser, shared by live runs, --staprun,
- * --replay and the unit tests. The record grammar is described at the top
- * of templates/stap/opentrace.stp. */
-#ifndef OPENTRACE_BACKENDS_STAP_H
-#define OPENTRACE_BACKENDS_STAP_H
+ * --replay, the unit tests and the fuzzer. The record grammar is
+ * described at the top of templates/stap/opentrace.stp. */
+#ifndef OPENTRACE_BACKENDS_STAP_STAP_H
+#define OPENTRACE_BACKENDS_STAP_STAP_H
 
 #include <stddef.h>
 #include <stdint.h>

@@ -8,12 +8,12 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <inttypes.h>
-#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/epoll.h>
 #include <sys/mman.h>
+#include <sys/syscall.h>
 #include <unistd.h>
 
 #include <bpf/bpf.h>
@@ -37,6 +37,12 @@ _Static_assert(OT_MAX_ARGS_LIMIT == OT_MAX_ARGS, "exec argument limits differ");
 /* How often the pid set is checked for emptiness. */
 #define LIVENESS_NS (20 * 1000 * 1000)
 #define DEFAULT_RING (8u << 20)
+/* openat2 has one number on every architecture; older C libraries lack it */
+#ifdef SYS_openat2
+#define OT_SYS_openat2 SYS_openat2
+#else
+#define OT_SYS_openat2 437
+#endif
 
 static int libbpf_probe(char *why, size_t len)
 {
@@ -67,7 +73,7 @@ static int libbpf_probe(char *why, size_t len)
 		snprintf(why, len, "tracefs is not mounted and /sys/kernel/tracing does not exist");
 		return -1;
 	}
-	if (tracefs && !ot_tracepoint_exists(tracefs, "syscalls", "sys_enter_openat")) {
+	if (tracefs && !ot_tracepoint_exists(tracefs, "raw_syscalls", "sys_enter")) {
 		snprintf(why, len, "the kernel has no syscall tracepoints (CONFIG_FTRACE_SYSCALLS); "
 			 "use -B bcc, which can fall back to kprobes");
 		return -1;
@@ -96,10 +102,12 @@ static int libbpf_emit(const struct ot_plan *plan, FILE *out)
 
 	fprintf(out, "# opentrace %s, libbpf backend: bpf/opentrace.bpf.c (embedded skeleton)\n",
 		PACKAGE_VERSION);
-	fprintf(out, "# probes:%s%s tp_btf/sched_process_{fork,exit}\n",
-		plan->events & OT_EVENTS_OPEN ? " syscalls:sys_{enter,exit}_{open,openat,openat2,creat}"
-			" io_uring:io_uring_{submit_req,complete} tp_btf/io_uring_req_failed" : "",
-		plan->events & OT_EVENTS_EXEC ? " syscalls:sys_{enter,exit}_{execve,execveat}" : "");
+	fprintf(out, "# probes: tp_btf/sys_{enter,exit} (%s%s%s)%s tp_btf/sched_process_{fork,exit}\n",
+		plan->events & OT_EVENTS_OPEN ? "open, openat, openat2, creat" : "",
+		(plan->events & OT_EVENTS_OPEN) && (plan->events & OT_EVENTS_EXEC) ? ", " : "",
+		plan->events & OT_EVENTS_EXEC ? "execve, execveat" : "",
+		plan->events & OT_EVENTS_OPEN ?
+			" tp_btf/io_uring_{submit_req,complete,req_failed}" : "");
 	fprintf(out, "targ_filter_pids = %d\n", ot_plan_filters_pids(plan));
 	fprintf(out, "targ_follow = %d\n", plan->follow);
 	if (plan->target == OT_TARGET_COMMAND) {
@@ -417,29 +425,26 @@ static void set_rodata(struct opentrace_bpf *skel, const struct ot_plan *plan, s
 	skel->rodata->targ_wakeup_bytes = ring / 8;
 }
 
-/* Leaves out the programs of event classes not asked for, and those whose
- * tracepoint this kernel lacks (no open(2) on arm64, no openat2 before
- * 5.6). */
-static void skip_unneeded(struct opentrace_bpf *skel, const struct ot_plan *plan,
-			  const char *tracefs)
+/* The syscalls traced, by this architecture's numbers (-1: it has none,
+ * as arm64 has no open(2)), and the io_uring programs, left out unless
+ * opens are asked for and the kernel has their tracepoints. */
+static void set_syscalls(struct opentrace_bpf *skel, const struct ot_plan *plan,
+			 const char *tracefs)
 {
-	static const struct {
-		const char *event;
-		unsigned class;
-		size_t enter, exit;
-	} syscalls[] = {
-#define PROG(name) offsetof(struct opentrace_bpf, progs.name)
-		{ "open", OT_EVENTS_OPEN, PROG(ot_enter_open), PROG(ot_exit_open) },
-		{ "openat", OT_EVENTS_OPEN, PROG(ot_enter_openat), PROG(ot_exit_openat) },
-		{ "openat2", OT_EVENTS_OPEN, PROG(ot_enter_openat2), PROG(ot_exit_openat2) },
-		{ "creat", OT_EVENTS_OPEN, PROG(ot_enter_creat), PROG(ot_exit_creat) },
-		{ "execve", OT_EVENTS_EXEC, PROG(ot_enter_execve), PROG(ot_exit_execve) },
-		{ "execveat", OT_EVENTS_EXEC, PROG(ot_enter_execveat), PROG(ot_exit_execveat) },
-#undef PROG
-	};
-	char enter[64], exit_[64];
 	bool uring = plan->events & OT_EVENTS_OPEN;
-	size_t i;
+
+#ifdef SYS_open
+	skel->rodata->nr_open = SYS_open;
+#endif
+#ifdef SYS_creat
+	skel->rodata->nr_creat = SYS_creat;
+#endif
+	skel->rodata->nr_openat = SYS_openat;
+	skel->rodata->nr_openat2 = OT_SYS_openat2;
+	skel->rodata->nr_execve = SYS_execve;
+	skel->rodata->nr_execveat = SYS_execveat;
+	skel->rodata->targ_opens = plan->events & OT_EVENTS_OPEN;
+	skel->rodata->targ_execs = plan->events & OT_EVENTS_EXEC;
 
 	if (uring && !(ot_tracepoint_exists(tracefs, "io_uring", "io_uring_submit_req") &&
 		       ot_tracepoint_exists(tracefs, "io_uring", "io_uring_complete") &&
@@ -453,16 +458,6 @@ static void skip_unneeded(struct opentrace_bpf *skel, const struct ot_plan *plan
 		bpf_program__set_autoload(skel->progs.ot_uring_submit, false);
 		bpf_program__set_autoload(skel->progs.ot_uring_failed, false);
 		bpf_program__set_autoload(skel->progs.ot_uring_complete, false);
-	}
-	for (i = 0; i < sizeof(syscalls) / sizeof(syscalls[0]); i++) {
-		snprintf(enter, sizeof(enter), "sys_enter_%s", syscalls[i].event);
-		snprintf(exit_, sizeof(exit_), "sys_exit_%s", syscalls[i].event);
-		if ((plan->events & syscalls[i].class) &&
-		    ot_tracepoint_exists(tracefs, "syscalls", enter) &&
-		    ot_tracepoint_exists(tracefs, "syscalls", exit_))
-			continue;
-		bpf_program__set_autoload(*(struct bpf_program **)((char *)skel + syscalls[i].enter), false);
-		bpf_program__set_autoload(*(struct bpf_program **)((char *)skel + syscalls[i].exit), false);
 	}
 }
 
@@ -557,36 +552,6 @@ static void read_counters(struct opentrace_bpf *skel, struct ot_sink *sink)
 	ot_sink_loss(sink, total[OT_CNT_LOST], total[OT_CNT_UNMATCHED]);
 }
 
-static void *destroy_link(void *link)
-{
-	bpf_link__destroy(link);
-	return NULL;
-}
-
-/* Detaching a tracepoint waits for RCU grace periods, about 50 ms each
- * here; links destroyed one by one made every run end half a second late.
- * Destroyed together, the waits overlap. */
-static void detach_all(struct opentrace_bpf *skel)
-{
-	const struct bpf_object_skeleton *s = skel->skeleton;
-	pthread_t threads[64];
-	int i, n = 0;
-
-	for (i = 0; i < s->prog_cnt; i++) {
-		struct bpf_link **link = s->progs[i].link;
-
-		if (!*link)
-			continue;
-		if (n < 64 && !pthread_create(&threads[n], NULL, destroy_link, *link))
-			n++;
-		else
-			bpf_link__destroy(*link);
-		*link = NULL;
-	}
-	while (n--)
-		pthread_join(threads[n], NULL);
-}
-
 static int libbpf_run(const struct ot_plan *plan, struct ot_sink *sink)
 {
 	size_t ring = plan->buffer_size ? plan->buffer_size : DEFAULT_RING;
@@ -608,7 +573,7 @@ static int libbpf_run(const struct ot_plan *plan, struct ot_sink *sink)
 		return -1;
 	}
 	set_rodata(skel, plan, ring);
-	skip_unneeded(skel, plan, tracefs);
+	set_syscalls(skel, plan, tracefs);
 	if (bpf_map__set_max_entries(skel->maps.events, ring)) {
 		ot_error_msg("libbpf: cannot size the ring buffer to %zu bytes", ring);
 		goto out;
@@ -666,7 +631,7 @@ static int libbpf_run(const struct ot_plan *plan, struct ot_sink *sink)
 out:
 	/* Detach first so nothing new arrives, then drain what is buffered. */
 	if (skel)
-		detach_all(skel);
+		opentrace_bpf__detach(skel);
 	if (rb.data) {
 		while (ring_consume(&rb, on_record, sink) > 0)
 			;

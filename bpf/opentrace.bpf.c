@@ -37,9 +37,12 @@ const volatile __u64 targ_min_latency_ns = 0;
 const volatile __u64 targ_wakeup_bytes = 1 << 20;
 
 /* The traced processes (tgids): filled from user space for -p and for a
- * command, grown at fork when following, shrunk when a process ends. */
+ * command, grown at fork when following, shrunk when a process ends. Not
+ * preallocated: 65536 entries made ready up front took 7-11 ms of every
+ * start, for a set that rarely holds more than a few hundred. */
 struct {
 	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
 	__uint(max_entries, 65536);
 	__type(key, __u32);
 	__type(value, __u8);

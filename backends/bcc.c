@@ -77,6 +77,7 @@ static struct {
 	__typeof__(bcc_create_map) *create_map;
 	__typeof__(bcc_prog_load) *prog_load;
 	__typeof__(bpf_attach_tracepoint) *attach_tracepoint;
+	__typeof__(bpf_attach_raw_tracepoint) *attach_raw_tracepoint;
 	__typeof__(bpf_attach_kprobe) *attach_kprobe;
 	__typeof__(bpf_detach_kprobe) *detach_kprobe;
 	__typeof__(bpf_close_perf_event_fd) *close_perf_event_fd;
@@ -151,6 +152,7 @@ static int load_libbcc_bpf(char *why, size_t len)
 		SYM(create_map, bcc_create_map),
 		SYM(prog_load, bcc_prog_load),
 		SYM(attach_tracepoint, bpf_attach_tracepoint),
+		SYM(attach_raw_tracepoint, bpf_attach_raw_tracepoint),
 		SYM(attach_kprobe, bpf_attach_kprobe),
 		SYM(detach_kprobe, bpf_detach_kprobe),
 		SYM(close_perf_event_fd, bpf_close_perf_event_fd),
@@ -233,6 +235,7 @@ struct host {
 	bool kprobes;			/* the kernel can attach kprobes */
 	bool exit_group_dead;		/* sched_process_exit says so */
 	bool task_reads;		/* headers are the running kernel's */
+	bool raw_tracepoints;	/* sys_enter/exit, sched_process_exit */
 	/* whether to use the BPF ring buffer: RING_NO also when the kernel
 	 * has one and OPENTRACE_BCC_TRANSPORT=perf refuses it */
 	enum { RING_NO, RING_YES, RING_UNKNOWN } ring;
@@ -406,6 +409,32 @@ static int probe_ringbuf(void)
 	return errno == EPERM || errno == EACCES ? RING_UNKNOWN : RING_NO;
 }
 
+/* Whether the kernel loads raw tracepoint programs (4.17 and later): one
+ * that returns 0. Without the privilege to load programs (--emit as a
+ * user) the answer of a kernel that has the raw_syscalls events is
+ * assumed. */
+static bool probe_raw_tracepoints(void)
+{
+	struct bpf_insn insns[] = {
+		{ .code = BPF_ALU64 | BPF_MOV | BPF_K, .dst_reg = BPF_REG_0 },
+		{ .code = BPF_JMP | BPF_EXIT },
+	};
+	union bpf_attr attr;
+	int fd;
+
+	memset(&attr, 0, sizeof(attr));
+	attr.prog_type = BPF_PROG_TYPE_RAW_TRACEPOINT;
+	attr.insns = (uintptr_t)insns;
+	attr.insn_cnt = sizeof(insns) / sizeof(insns[0]);
+	attr.license = (uintptr_t)"GPL";
+	fd = syscall(__NR_bpf, BPF_PROG_LOAD, &attr, sizeof(attr));
+	if (fd >= 0) {
+		close(fd);
+		return true;
+	}
+	return errno == EPERM || errno == EACCES;
+}
+
 /* OPENTRACE_BCC_TRANSPORT: "perf" forces the perf buffers, to test them
  * (and compare them) on a kernel that has the ring buffer. */
 static bool ring_refused(void)
@@ -413,6 +442,15 @@ static bool ring_refused(void)
 	const char *v = getenv("OPENTRACE_BCC_TRANSPORT");
 
 	return v && !strcmp(v, "perf");
+}
+
+/* OPENTRACE_BCC_RAW=0 keeps the perf-event tracepoints where raw ones
+ * exist too: to compile and test the text of kernels before 4.17. */
+static bool raw_refused(void)
+{
+	const char *v = getenv("OPENTRACE_BCC_RAW");
+
+	return v && !strcmp(v, "0");
 }
 
 /* OPENTRACE_BCC_KPROBES=1 prefers kprobes where tracepoints exist too: to
@@ -467,6 +505,13 @@ static void probe_host(struct host *h)
 		find_symbols(h, want);
 	h->exit_group_dead = tracepoint_has_field(h->tracefs, "sched", "sched_process_exit",
 						  "group_dead");
+#ifdef __x86_64__
+	/* the template reads x86-64 registers */
+	h->raw_tracepoints = !force && !raw_refused() &&
+			     ot_tracepoint_exists(h->tracefs, "raw_syscalls", "sys_enter") &&
+			     ot_tracepoint_exists(h->tracefs, "raw_syscalls", "sys_exit") &&
+			     probe_raw_tracepoints();
+#endif
 }
 
 static int bcc_probe(char *why, size_t len)
@@ -564,8 +609,9 @@ static void print_text(FILE *out, const struct ot_plan *plan, const struct host 
 	fprintf(out, "#define OT_EVENTS_EXEC %d\n", !!(plan->events & OT_EVENTS_EXEC));
 	fprintf(out, "#define OT_MAX_ARGS %u\n", plan->max_args);
 	if (h->tracefs)
-		fprintf(out, "\n/* The host, as probed: 1 tracepoint, 2 kprobe, 0 absent; the "
-			"ring buffer's pages, 0 for perf buffers. */\n");
+		fprintf(out, "\n/* The host, as probed: 1 tracepoint, 2 kprobe, 0 absent; "
+			"raw tracepoints or not; the ring "
+			"buffer's pages, 0 for perf buffers. */\n");
 	else
 		fprintf(out, "\n/* The host could not be probed (tracefs is not readable here): "
 			"tracepoints assumed. */\n");
@@ -574,6 +620,7 @@ static void print_text(FILE *out, const struct ot_plan *plan, const struct host 
 	fprintf(out, "#define OT_HOST_SYSCALL_WRAPPER %d\n", h->syscall_wrapper);
 	fprintf(out, "#define OT_HOST_EXIT_GROUP_DEAD %d\n", h->exit_group_dead);
 	fprintf(out, "#define OT_HOST_TASK_READS %d\n", h->task_reads);
+	fprintf(out, "#define OT_HOST_RAW_TRACEPOINTS %d\n", h->raw_tracepoints);
 	if (h->ring == RING_UNKNOWN)
 		fprintf(out, "/* The host's BPF ring buffer could not be probed (no privilege "
 			"to create maps): perf buffers assumed. */\n");
@@ -1361,7 +1408,8 @@ static int online_cpus(bool *online, int max)
 #define MAX_ATTACH (2 * SC_MAX + 2)
 
 struct attached {
-	int fd;
+	int fd;			/* a perf event's, or a raw tracepoint's */
+	bool raw;
 	char kprobe_event[64];	/* to remove, for kprobes */
 };
 
@@ -1437,6 +1485,27 @@ static int attach_tp(struct bcc_run *r, const char *category, const char *event)
 		return -1;
 	}
 	r->att[r->natt].fd = fd;
+	r->att[r->natt].raw = false;
+	r->att[r->natt++].kprobe_event[0] = '\0';
+	return 0;
+}
+
+static int attach_raw(struct bcc_run *r, const char *event)
+{
+	char func[128];
+	int prog, fd;
+
+	snprintf(func, sizeof(func), "raw_tracepoint__%s", event);
+	prog = load_prog(r, func, BPF_PROG_TYPE_RAW_TRACEPOINT);
+	if (prog < 0)
+		return -1;
+	fd = bcc.attach_raw_tracepoint(prog, event);
+	if (fd < 0) {
+		ot_error_msg("bcc: cannot attach to the raw tracepoint %s", event);
+		return -1;
+	}
+	r->att[r->natt].fd = fd;
+	r->att[r->natt].raw = true;
 	r->att[r->natt++].kprobe_event[0] = '\0';
 	return 0;
 }
@@ -1459,13 +1528,14 @@ static int attach_kp(struct bcc_run *r, const char *func, const char *symbol, bo
 		return -1;
 	}
 	a->fd = fd;
+	a->raw = false;
 	r->natt++;
 	return 0;
 }
 
 static int attach_all(struct bcc_run *r, const struct ot_plan *plan, const struct host *h)
 {
-	bool filter_pids = ot_plan_filters_pids(plan);
+	bool filter_pids = ot_plan_filters_pids(plan), raw = false;
 	size_t i;
 
 	/* pid bookkeeping first, so no fork or exit of a target is missed
@@ -1474,7 +1544,8 @@ static int attach_all(struct bcc_run *r, const struct ot_plan *plan, const struc
 	    attach_tp(r, "task", "task_newtask"))
 		return -1;
 	if (filter_pids && (h->exit_group_dead || h->task_reads) &&
-	    attach_tp(r, "sched", "sched_process_exit"))
+	    (h->raw_tracepoints ? attach_raw(r, "sched_process_exit")
+				: attach_tp(r, "sched", "sched_process_exit")))
 		return -1;
 	for (i = 0; i < SC_MAX; i++) {
 		char enter[64], exit_[64];
@@ -1483,6 +1554,10 @@ static int attach_all(struct bcc_run *r, const struct ot_plan *plan, const struc
 			continue;
 		switch (h->via[i]) {
 		case VIA_TRACEPOINT:
+			if (h->raw_tracepoints) {
+				raw = true;
+				break;
+			}
 			snprintf(enter, sizeof(enter), "sys_enter_%s", syscalls[i].name);
 			snprintf(exit_, sizeof(exit_), "sys_exit_%s", syscalls[i].name);
 			/* exit first: an entry is never stashed without its exit */
@@ -1499,6 +1574,9 @@ static int attach_all(struct bcc_run *r, const struct ot_plan *plan, const struc
 			break;
 		}
 	}
+	/* exit first: an entry is never stashed without its exit */
+	if (raw && (attach_raw(r, "sys_exit") || attach_raw(r, "sys_enter")))
+		return -1;
 	return 0;
 }
 
@@ -1507,7 +1585,10 @@ static void detach_all(struct bcc_run *r)
 	int i;
 
 	for (i = r->natt - 1; i >= 0; i--) {
-		bcc.close_perf_event_fd(r->att[i].fd);
+		if (r->att[i].raw)
+			close(r->att[i].fd);
+		else
+			bcc.close_perf_event_fd(r->att[i].fd);
 		if (r->att[i].kprobe_event[0])
 			bcc.detach_kprobe(r->att[i].kprobe_event);
 	}

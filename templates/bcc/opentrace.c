@@ -18,6 +18,9 @@
 #define OT_VIA_NONE 0
 #define OT_VIA_TRACEPOINT 1
 #define OT_VIA_KPROBE 2
+/* a syscall traced by its own tracepoints, or by the raw ones */
+#define OT_TP(host) ((host) == OT_VIA_TRACEPOINT && !OT_HOST_RAW_TRACEPOINTS)
+#define OT_RAW(host) ((host) == OT_VIA_TRACEPOINT && OT_HOST_RAW_TRACEPOINTS)
 
 #define OT_AT_FDCWD (-100)
 #define OT_CLONE_PARENT 0x00008000
@@ -34,8 +37,10 @@ struct ot_stash {
 
 BPF_ARRAY(ot_conf, struct ot_bcc_conf, 1);
 /* The traced processes (tgids): filled from user space for -p and for a
- * command, grown at fork when following, shrunk when a process ends. */
-BPF_HASH(ot_pids, u32, u8, 65536);
+ * command, grown at fork when following, shrunk when a process ends. Not
+ * preallocated: 65536 entries made ready up front took 130 ms of a start
+ * on the development VM, for a set that rarely holds a few hundred. */
+BPF_F_TABLE("hash", u32, u8, ot_pids, 65536, BPF_F_NO_PREALLOC);
 /* Entry arguments, by thread, until the syscall returns. */
 BPF_HASH(ot_stash, u32, struct ot_stash, 16384);
 BPF_PERCPU_ARRAY(ot_scratch, struct ot_bcc_record, 1);
@@ -56,8 +61,10 @@ BPF_CGROUP_ARRAY(ot_cgroups, 1);
 #endif
 #if !OT_HOST_TASK_READS
 /* The parent of each process created while tracing: user space asks /proc
- * about the others. */
-BPF_TABLE("lru_hash", u32, u32, ot_parents, 65536);
+ * about the others, and about those the table has forgotten (the least
+ * recently created, mostly gone). An LRU table is preallocated whole:
+ * 65536 entries took 50 ms of a start on the development VM. */
+BPF_TABLE("lru_hash", u32, u32, ot_parents, 8192);
 #endif
 
 static __always_inline void ot_count(int which)
@@ -368,7 +375,7 @@ out:
 
 /* Syscall tracepoints: the arguments come from the event's format. */
 
-#if OT_EVENTS_OPEN && OT_HOST_OPEN == OT_VIA_TRACEPOINT
+#if OT_EVENTS_OPEN && OT_TP(OT_HOST_OPEN)
 TRACEPOINT_PROBE(syscalls, sys_enter_open)
 {
 	return ot_enter(OT_BCC_OPEN, OT_AT_FDCWD, (const char *)args->filename,
@@ -381,7 +388,7 @@ TRACEPOINT_PROBE(syscalls, sys_exit_open)
 }
 #endif
 
-#if OT_EVENTS_OPEN && OT_HOST_OPENAT == OT_VIA_TRACEPOINT
+#if OT_EVENTS_OPEN && OT_TP(OT_HOST_OPENAT)
 TRACEPOINT_PROBE(syscalls, sys_enter_openat)
 {
 	return ot_enter(OT_BCC_OPENAT, args->dfd, (const char *)args->filename,
@@ -394,7 +401,7 @@ TRACEPOINT_PROBE(syscalls, sys_exit_openat)
 }
 #endif
 
-#if OT_EVENTS_OPEN && OT_HOST_OPENAT2 == OT_VIA_TRACEPOINT
+#if OT_EVENTS_OPEN && OT_TP(OT_HOST_OPENAT2)
 /* struct open_how starts with flags and mode, two u64s (uapi). */
 TRACEPOINT_PROBE(syscalls, sys_enter_openat2)
 {
@@ -411,7 +418,7 @@ TRACEPOINT_PROBE(syscalls, sys_exit_openat2)
 }
 #endif
 
-#if OT_EVENTS_OPEN && OT_HOST_CREAT == OT_VIA_TRACEPOINT
+#if OT_EVENTS_OPEN && OT_TP(OT_HOST_CREAT)
 /* creat(path, mode) is open(path, O_CREAT|O_WRONLY|O_TRUNC, mode). */
 TRACEPOINT_PROBE(syscalls, sys_enter_creat)
 {
@@ -425,7 +432,7 @@ TRACEPOINT_PROBE(syscalls, sys_exit_creat)
 }
 #endif
 
-#if OT_EVENTS_EXEC && OT_HOST_EXECVE == OT_VIA_TRACEPOINT
+#if OT_EVENTS_EXEC && OT_TP(OT_HOST_EXECVE)
 TRACEPOINT_PROBE(syscalls, sys_enter_execve)
 {
 	return ot_exec_enter(OT_BCC_EXECVE, OT_AT_FDCWD, (const char *)args->filename,
@@ -438,7 +445,7 @@ TRACEPOINT_PROBE(syscalls, sys_exit_execve)
 }
 #endif
 
-#if OT_EVENTS_EXEC && OT_HOST_EXECVEAT == OT_VIA_TRACEPOINT
+#if OT_EVENTS_EXEC && OT_TP(OT_HOST_EXECVEAT)
 TRACEPOINT_PROBE(syscalls, sys_enter_execveat)
 {
 	return ot_exec_enter(OT_BCC_EXECVEAT, args->fd, (const char *)args->filename,
@@ -448,6 +455,136 @@ TRACEPOINT_PROBE(syscalls, sys_enter_execveat)
 TRACEPOINT_PROBE(syscalls, sys_exit_execveat)
 {
 	return ot_exec_exit(args, args->ret);
+}
+#endif
+
+/* The raw sys_enter and sys_exit tracepoints, where the kernel has them
+ * (4.17 and later): one program each for every syscall traced. The
+ * per-syscall tracepoints above are perf events, and the kernel waits for
+ * RCU grace periods, one tracepoint after the other, when each is
+ * detached (about 25 ms each on the development VM); a raw tracepoint
+ * detaches without waiting (sched_process_exit below is raw for the same
+ * reason; task_newtask stays a perf event: its raw form gives the new
+ * task_struct, whose pid only a program with the running kernel's headers
+ * could read). The user registers are read at their offsets
+ * in struct pt_regs, which the x86-64 syscall ABI fixes, so headers of
+ * another release read them right; the numbers are the headers'. */
+#define OT_RAW_OPENS (OT_EVENTS_OPEN && \
+	(OT_RAW(OT_HOST_OPEN) || OT_RAW(OT_HOST_OPENAT) || \
+	 OT_RAW(OT_HOST_OPENAT2) || OT_RAW(OT_HOST_CREAT)))
+#define OT_RAW_EXECS (OT_EVENTS_EXEC && \
+	(OT_RAW(OT_HOST_EXECVE) || OT_RAW(OT_HOST_EXECVEAT)))
+
+#if OT_RAW_OPENS || OT_RAW_EXECS
+#ifndef __x86_64__
+#error "opentrace: the raw syscall tracepoints read x86-64 registers"
+#endif
+#include <asm/unistd.h>
+
+/* a 32-bit task's code segment: its syscalls have other numbers and
+ * registers, and the per-syscall tracepoints leave them out too */
+#define OT_USER32_CS 0x23
+
+static __always_inline u64 ot_reg(const struct pt_regs *regs, unsigned long off)
+{
+	u64 v = 0;
+
+	bpf_probe_read_kernel(&v, sizeof(v), (const char *)regs + off);
+	return v;
+}
+
+#define OT_REG(regs, name) ot_reg(regs, offsetof(struct pt_regs, name))
+
+static __always_inline bool ot_raw_open(long id)
+{
+	return 0
+#if OT_EVENTS_OPEN && OT_RAW(OT_HOST_OPEN)
+		|| id == __NR_open
+#endif
+#if OT_EVENTS_OPEN && OT_RAW(OT_HOST_OPENAT)
+		|| id == __NR_openat
+#endif
+#if OT_EVENTS_OPEN && OT_RAW(OT_HOST_OPENAT2)
+		|| id == __NR_openat2
+#endif
+#if OT_EVENTS_OPEN && OT_RAW(OT_HOST_CREAT)
+		|| id == __NR_creat
+#endif
+		;
+}
+
+static __always_inline bool ot_raw_exec(long id)
+{
+	return 0
+#if OT_EVENTS_EXEC && OT_RAW(OT_HOST_EXECVE)
+		|| id == __NR_execve
+#endif
+#if OT_EVENTS_EXEC && OT_RAW(OT_HOST_EXECVEAT)
+		|| id == __NR_execveat
+#endif
+		;
+}
+
+RAW_TRACEPOINT_PROBE(sys_enter)
+{
+	const struct pt_regs *regs = (const struct pt_regs *)ctx->args[0];
+	long id = ctx->args[1];
+
+	if (!ot_raw_open(id) && !ot_raw_exec(id))
+		return 0;
+	if ((OT_REG(regs, cs) & 0xffff) == OT_USER32_CS)
+		return 0;
+#if OT_EVENTS_OPEN && OT_RAW(OT_HOST_OPENAT)
+	if (id == __NR_openat)
+		return ot_enter(OT_BCC_OPENAT, (int)OT_REG(regs, di), (const char *)OT_REG(regs, si),
+				OT_REG(regs, dx), OT_REG(regs, r10));
+#endif
+#if OT_EVENTS_OPEN && OT_RAW(OT_HOST_OPEN)
+	if (id == __NR_open)
+		return ot_enter(OT_BCC_OPEN, OT_AT_FDCWD, (const char *)OT_REG(regs, di),
+				OT_REG(regs, si), OT_REG(regs, dx));
+#endif
+#if OT_EVENTS_OPEN && OT_RAW(OT_HOST_OPENAT2)
+	if (id == __NR_openat2) {
+		u64 how[2] = {};
+
+		bpf_probe_read_user(how, sizeof(how), (void *)OT_REG(regs, dx));
+		return ot_enter(OT_BCC_OPENAT2, (int)OT_REG(regs, di),
+				(const char *)OT_REG(regs, si), how[0], how[1]);
+	}
+#endif
+#if OT_EVENTS_OPEN && OT_RAW(OT_HOST_CREAT)
+	if (id == __NR_creat)
+		return ot_enter(OT_BCC_CREAT, OT_AT_FDCWD, (const char *)OT_REG(regs, di),
+				01 | 0100 | 01000, OT_REG(regs, si));
+#endif
+#if OT_EVENTS_EXEC && OT_RAW(OT_HOST_EXECVE)
+	if (id == __NR_execve)
+		return ot_exec_enter(OT_BCC_EXECVE, OT_AT_FDCWD, (const char *)OT_REG(regs, di),
+				     (const char *const *)OT_REG(regs, si), 0);
+#endif
+#if OT_EVENTS_EXEC && OT_RAW(OT_HOST_EXECVEAT)
+	if (id == __NR_execveat)
+		return ot_exec_enter(OT_BCC_EXECVEAT, (int)OT_REG(regs, di),
+				     (const char *)OT_REG(regs, si),
+				     (const char *const *)OT_REG(regs, dx), OT_REG(regs, r8));
+#endif
+	return 0;
+}
+
+/* The syscall a sys_exit belongs to is the one in orig_ax; the stashes
+ * say whether its entry was traced. */
+RAW_TRACEPOINT_PROBE(sys_exit)
+{
+	long id = OT_REG((const struct pt_regs *)ctx->args[0], orig_ax);
+
+	if (ot_raw_open(id))
+		return ot_exit(ctx, ctx->args[1]);
+#if OT_RAW_EXECS
+	if (ot_raw_exec(id))
+		return ot_exec_exit(ctx, ctx->args[1]);
+#endif
+	return 0;
 }
 #endif
 
@@ -616,23 +753,43 @@ TRACEPOINT_PROBE(task, task_newtask)
 /* A process leaves the set when its last thread exits; an empty set tells
  * user space that every traced process is gone. Where the kernel says
  * neither, user space prunes the set from /proc instead. */
-TRACEPOINT_PROBE(sched, sched_process_exit)
+static __always_inline int ot_process_exit(bool group_dead)
 {
 	u32 tgid = bpf_get_current_pid_tgid() >> 32;
 
 	if (!ot_pids.lookup(&tgid))
 		return 0;
-#if OT_HOST_EXIT_GROUP_DEAD
-	if (args->group_dead)
-		ot_pids.delete(&tgid);
-#else
+#if !OT_HOST_EXIT_GROUP_DEAD
 	{
 		struct task_struct *task = (struct task_struct *)bpf_get_current_task();
 
-		if (task->signal->live.counter == 0)
-			ot_pids.delete(&tgid);
+		group_dead = task->signal->live.counter == 0;
 	}
 #endif
+	if (group_dead)
+		ot_pids.delete(&tgid);
 	return 0;
 }
+
+#if OT_HOST_RAW_TRACEPOINTS
+/* raw: (struct task_struct *p[, bool group_dead]), group_dead where the
+ * tracepoint's format has it */
+RAW_TRACEPOINT_PROBE(sched_process_exit)
+{
+#if OT_HOST_EXIT_GROUP_DEAD
+	return ot_process_exit(ctx->args[1]);
+#else
+	return ot_process_exit(false);
+#endif
+}
+#else
+TRACEPOINT_PROBE(sched, sched_process_exit)
+{
+#if OT_HOST_EXIT_GROUP_DEAD
+	return ot_process_exit(args->group_dead);
+#else
+	return ot_process_exit(false);
+#endif
+}
+#endif
 #endif

@@ -222,11 +222,17 @@ static __always_inline void fill_identity(struct ot_raw_event *e, __u64 now,
 	e->uid = (__u32)bpf_get_current_uid_gid();
 }
 
-/* Wakes user space only when a quarter of the ring is pending; otherwise
- * its timer collects the record. */
+/* Wakes user space when this record takes the pending data past the mark
+ * (an eighth of the ring); otherwise its timer collects the record. Once,
+ * at the crossing, not for every record above the mark: a wakeup is a
+ * self-IPI (irq_work), which on the development VM cost more than the rest
+ * of the program, and a reader that has fallen behind then had every
+ * record pay for it, falling further behind. A reader woken once drains
+ * everything pending, and its 2 ms timer backs the wakeup up. */
 static __always_inline void submit(void *rec, __u64 size)
 {
-	__u64 rb_flags = bpf_ringbuf_query(&events, BPF_RB_AVAIL_DATA) >= targ_wakeup_bytes ?
+	__u64 pending = bpf_ringbuf_query(&events, BPF_RB_AVAIL_DATA);
+	__u64 rb_flags = pending < targ_wakeup_bytes && pending + size >= targ_wakeup_bytes ?
 			 BPF_RB_FORCE_WAKEUP : BPF_RB_NO_WAKEUP;
 
 	if (bpf_ringbuf_output(&events, rec, size, rb_flags))

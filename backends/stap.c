@@ -154,8 +154,10 @@ static bool tracks_pids(const struct ot_plan *plan)
 	return plan->target == OT_TARGET_PID || plan->target == OT_TARGET_COMMAND;
 }
 
-/* Writes the script for plan and collects the arguments it takes. */
-static void gen_script(const struct ot_plan *plan, FILE *out, struct args *a)
+/* Writes the script for plan and collects the arguments it takes; pids
+ * are the -p targets. */
+static void gen_script(const struct ot_plan *plan, const pid_t *pids, size_t npids, FILE *out,
+		       struct args *a)
 {
 	unsigned i;
 	size_t p;
@@ -203,8 +205,8 @@ static void gen_script(const struct ot_plan *plan, FILE *out, struct args *a)
 		if (plan->target == OT_TARGET_COMMAND)
 			put_section(out, "pids_cmd_track", 0, 0);
 		if (plan->target == OT_TARGET_PID) {
-			for (p = 0; p < plan->npids; p++) {
-				args_add(a, "%d", (int)plan->pids[p]);
+			for (p = 0; p < npids; p++) {
+				args_add(a, "%d", (int)pids[p]);
 				put_section(out, "pids_arg", a->n, 0);
 			}
 		}
@@ -235,12 +237,13 @@ static void stap_options(const struct ot_plan *plan, struct args *a)
 }
 
 /* The script as one string, and its arguments. */
-static char *script_text(const struct ot_plan *plan, struct args *a, size_t *len)
+static char *script_text(const struct ot_plan *plan, const pid_t *pids, size_t npids,
+			 struct args *a, size_t *len)
 {
 	char *text = NULL;
 	FILE *f = ot_xmemstream(&text, len);
 
-	gen_script(plan, f, a);
+	gen_script(plan, pids, npids, f, a);
 	ot_xmemstream_close(f);
 	return text;
 }
@@ -297,8 +300,8 @@ static int stap_emit(const struct ot_plan *plan, FILE *out)
 	char *text;
 
 	if (unsupported(plan))
-		return 1;
-	text = script_text(plan, &a, &len);
+		return -1;
+	text = script_text(plan, plan->pids, plan->npids, &a, &len);
 
 	/* How to run it, as a comment: every argument in a form that cannot
 	 * end the comment line. */
@@ -1358,7 +1361,8 @@ static int child_run(struct child *ch, struct ot_sink *sink, const char *what, b
 	return 0;
 }
 
-static int stap_run(const struct ot_plan *plan, struct ot_sink *sink)
+static int stap_run(const struct ot_plan *plan, const struct ot_targets *targets,
+		    struct ot_sink *sink)
 {
 	char prog[PATH_MAX], pidbuf[32], mb[16];
 	struct args argv = { 0 }, sargs = { 0 };
@@ -1370,14 +1374,6 @@ static int stap_run(const struct ot_plan *plan, struct ot_sink *sink)
 
 	if (unsupported(plan))
 		return -1;
-	/* a pid that is gone would be waited for forever: the script ends
-	 * when its last traced process exits, which this one did unseen */
-	for (i = 0; plan->target == OT_TARGET_PID && i < plan->npids; i++) {
-		if (kill(plan->pids[i], 0) && errno == ESRCH) {
-			ot_error_msg("-p %d: no such process", (int)plan->pids[i]);
-			return -1;
-		}
-	}
 	if (plan->staprun_module) {
 		if (!find_prog("STAPRUN_PATH", "staprun", prog, sizeof(prog))) {
 			ot_error_msg("--staprun: no staprun binary (set STAPRUN_PATH or install "
@@ -1393,7 +1389,7 @@ static int stap_run(const struct ot_plan *plan, struct ot_sink *sink)
 	 * stap read our own binary's symbols into the module (and into the
 	 * hash of its cache) */
 	snprintf(pidbuf, sizeof(pidbuf), "ot_cmd=%d",
-		 plan->target == OT_TARGET_COMMAND ? (int)plan->pids[0] : 0);
+		 plan->target == OT_TARGET_COMMAND ? (int)targets->pids[0] : 0);
 	if (plan->target == OT_TARGET_COMMAND && !plan->staprun_module) {
 		args_add(&argv, "-G");
 		args_add(&argv, "%s", pidbuf);
@@ -1411,7 +1407,7 @@ static int stap_run(const struct ot_plan *plan, struct ot_sink *sink)
 			args_add(&argv, "%s", mb);
 		}
 		stap_options(plan, &argv);
-		text = script_text(plan, &sargs, &len);
+		text = script_text(plan, targets->pids, targets->npids, &sargs, &len);
 		args_add(&argv, "-");
 		for (i = 0; i < sargs.n; i++)
 			args_add(&argv, "%s", sargs.v[i]);
@@ -1473,7 +1469,7 @@ static int stap_build(const struct ot_plan *plan)
 		args_add(&argv, "%s", plan->kernel_release);
 	}
 	stap_options(plan, &argv);
-	text = script_text(plan, &sargs, &len);
+	text = script_text(plan, plan->pids, plan->npids, &sargs, &len);
 	args_add(&argv, "-");
 	for (i = 0; i < sargs.n; i++)
 		args_add(&argv, "%s", sargs.v[i]);
@@ -1500,8 +1496,6 @@ out:
 
 const struct ot_backend ot_backend_stap = {
 	.name = "stap",
-	.description = "SystemTap script on the syscall tapset (any kernel stap supports; "
-		       "needs loadable modules)",
 	.probe = stap_probe,
 	.emit = stap_emit,
 	.run = stap_run,

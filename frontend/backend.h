@@ -6,6 +6,7 @@
 
 #include <stddef.h>
 #include <stdio.h>
+#include <sys/types.h>
 
 #include "plan.h"
 #include "sink.h"
@@ -15,9 +16,19 @@ enum ot_backend_cap {
 	OT_CAP_FULL_PATH = 1 << 0,	/* resolves -F full paths */
 };
 
+/* What a run resolved before tracing, beside the plan: the processes the
+ * pid set starts with (the live -p targets, or the command's pid) and the
+ * cgroup v2 directory (--cgroup resolved, or the one --new-cgroup made). */
+struct ot_targets {
+	const pid_t *pids;
+	size_t npids;
+	const char *cgroup;		/* NULL: none */
+};
+
+/* Every operation returns 0 on success and -1 on failure, having said
+ * why; main() turns -1 into exit status 1. */
 struct ot_backend {
 	const char *name;
-	const char *description;
 	unsigned caps;			/* enum ot_backend_cap bits */
 	/* without OT_CAP_FULL_PATH: why, for the one message at start */
 	const char *no_full_path;
@@ -27,13 +38,14 @@ struct ot_backend {
 	/* Prints what would be loaded, without tracing. */
 	int (*emit)(const struct ot_plan *plan, FILE *out);
 	/* Traces until the sink says stop or every target is gone; hands
-	 * events to the sink and reports loss through it. 0 on success. */
-	int (*run)(const struct ot_plan *plan, struct ot_sink *sink);
+	 * events to the sink and reports loss through it. */
+	int (*run)(const struct ot_plan *plan, const struct ot_targets *targets,
+		   struct ot_sink *sink);
 	/* Optional (NULL when the backend has none). Builds what run would
-	 * load, for another host (--build-module). 0 on success. */
+	 * load, for another host (--build-module). */
 	int (*build)(const struct ot_plan *plan);
 	/* Optional. Normalizes records captured by an emitted program
-	 * (--replay); the sink's output is open. 0 on success. */
+	 * (--replay); the sink's output is open. */
 	int (*replay)(const struct ot_plan *plan, struct ot_sink *sink);
 };
 

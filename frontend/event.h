@@ -7,23 +7,18 @@
 #include <stddef.h>
 #include <stdint.h>
 
-enum ot_kind {
-	OT_KIND_OPEN,
-	OT_KIND_OPENAT,
-	OT_KIND_OPENAT2,
-	OT_KIND_CREAT,
-	OT_KIND_EXECVE,
-	OT_KIND_EXECVEAT,
-	OT_KIND_URING_OPENAT,
-	OT_KIND_URING_OPENAT2,
-	OT_KIND_MAX
-};
+#include "kinds.h"
 
 enum ot_event_status {
 	OT_EV_PATH_TRUNCATED = 1 << 0,	/* the path did not fit: a prefix */
 	OT_EV_PATH_UNREADABLE = 1 << 1,	/* the path pointer could not be read */
 	OT_EV_ARGS_TRUNCATED = 1 << 2,	/* exec: more arguments than captured */
 	OT_EV_FULL_TRUNCATED = 1 << 3,	/* full_path: the walk stopped short */
+	/* the path could not be read when the call began and was read at
+	 * its end, from memory the process could have changed meanwhile */
+	OT_EV_PATH_AT_EXIT = 1 << 6,
+	OT_EV_ARGS_UNREADABLE = 1 << 7,	/* exec: the arguments could not be read */
+	OT_EV_UNFINISHED = 1 << 8,	/* the trace ended before the call did */
 };
 
 #define OT_AT_FDCWD (-100)
@@ -56,9 +51,15 @@ struct ot_event {
 	size_t args_len;
 };
 
+/* The kind's name ("openat"), its event class (OT_EVENTS_*), and the
+ * kind of a name (OT_KIND_MAX for none): bpf/kinds.h's table. */
+const char *ot_kind_name(enum ot_kind kind);
+unsigned ot_kind_class(enum ot_kind kind);
+enum ot_kind ot_kind_from_name(const char *name, size_t len);
+
 static inline int ot_kind_is_exec(enum ot_kind kind)
 {
-	return kind == OT_KIND_EXECVE || kind == OT_KIND_EXECVEAT;
+	return ot_kind_class(kind) == OT_EVENTS_EXEC;
 }
 
 /* Totals a run reports at its end. */
@@ -67,7 +68,5 @@ struct ot_stats {
 	uint64_t lost;		/* the kernel side could not hand over */
 	uint64_t unmatched;	/* entries whose exit never came */
 };
-
-const char *ot_kind_name(enum ot_kind kind);
 
 #endif

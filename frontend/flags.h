@@ -3,11 +3,14 @@
 #ifndef OPENTRACE_FRONTEND_FLAGS_H
 #define OPENTRACE_FRONTEND_FLAGS_H
 
+#include <linux/types.h>
 #include <stddef.h>
 #include <stdint.h>
 
-/* The kernel side evaluates at most this many clauses (bpf/opentrace.h). */
-#define OT_FLAGS_MAX_CLAUSES 16
+#include "opentrace.h"
+
+/* The kernel side evaluates at most this many clauses. */
+#define OT_FLAGS_MAX_CLAUSES OT_MAX_CLAUSES
 
 /* flags satisfy a clause when (flags & mask) == value. */
 struct ot_flag_clause {
@@ -27,8 +30,8 @@ struct ot_flags_dnf {
  * with a message in err. */
 int ot_flags_parse(const char *expr, struct ot_flags_dnf *dnf, char *err, size_t errlen);
 
-/* Whether flags satisfy the DNF (for backends that filter in user space
- * and for tests). */
+/* Whether flags satisfy the DNF, as the kernel side decides it: what the
+ * unit tests and the fuzzer hold the parser's clauses to. */
 int ot_flags_match(const struct ot_flags_dnf *dnf, uint64_t flags);
 
 /* "O_WRONLY|O_CREAT|O_TRUNC"; unknown bits as a trailing hex number.

@@ -14,6 +14,7 @@
 #include "msg.h"
 #include "output.h"
 #include "plan.h"
+#include "proc.h"
 #include "sink.h"
 
 static volatile sig_atomic_t stop_signal;
@@ -37,40 +38,39 @@ static void install_signals(void)
 	signal(SIGPIPE, SIG_IGN);
 }
 
-/* --replay: records captured elsewhere, through the backend's parser. */
-static int replay(struct ot_plan *plan)
+/* The one place a sink is opened and closed, for a trace and a replay:
+ * the output, its stop conditions, --args-match. */
+static int sink_open(const struct ot_plan *plan, struct ot_sink *sink, regex_t *args_re,
+		     uint64_t start_ns)
 {
-	const struct ot_backend *backend = ot_backend_for_emit(plan->backend);
-	struct ot_sink sink;
-	regex_t args_re;
-	int rc;
-
-	if (!backend)
-		return 1;
-	if (!backend->replay) {
-		ot_error_msg("--replay: backend %s has no raw output to replay", backend->name);
-		return 1;
-	}
-	memset(&sink, 0, sizeof(sink));
+	memset(sink, 0, sizeof(*sink));
 	install_signals();
-	sink.stop = &stop_signal;
-	/* the one filter that works on events in user space anyway */
+	sink->stop = &stop_signal;
+	/* checked when the options were parsed */
 	if (plan->args_match) {
-		if (regcomp(&args_re, plan->args_match, REG_EXTENDED | REG_NOSUB))
-			return 1;
-		sink.args_re = &args_re;
+		if (regcomp(args_re, plan->args_match, REG_EXTENDED | REG_NOSUB))
+			return -1;
+		sink->args_re = args_re;
 	}
-	sink.out = ot_output_open(&plan->out, 0);
-	if (sink.out) {
-		rc = backend->replay(plan, &sink) ? 1 : 0;
-		if (ot_output_close(sink.out, &sink.stats) || sink.failed)
-			rc = 1;
-	} else {
-		rc = 1;
+	sink->start_ns = start_ns;
+	if (plan->duration_s > 0)
+		sink->deadline_ns = start_ns + (uint64_t)(plan->duration_s * 1e9);
+	sink->out = ot_output_open(&plan->out, start_ns);
+	if (!sink->out) {
+		if (sink->args_re)
+			regfree(args_re);
+		return -1;
 	}
-	if (plan->args_match)
-		regfree(&args_re);
-	ot_plan_free(plan);
+	return 0;
+}
+
+/* Writes the summary and closes: 0, or -1 if any output was lost. */
+static int sink_close(struct ot_sink *sink, regex_t *args_re)
+{
+	int rc = ot_output_close(sink->out, &sink->stats) || sink->failed ? -1 : 0;
+
+	if (sink->args_re)
+		regfree(args_re);
 	return rc;
 }
 
@@ -84,105 +84,160 @@ static void warn_no_full_path(const struct ot_plan *plan, const struct ot_backen
 			     backend->no_full_path ? backend->no_full_path : "not supported");
 }
 
-int main(int argc, char **argv)
+/* For the modes that print or build a backend's program: the named
+ * backend, or the first built, whether or not it could run here. */
+static const struct ot_backend *backend_for_program(const struct ot_plan *plan)
 {
-	struct ot_plan plan;
+	const struct ot_backend *backend = ot_backend_for_emit(plan->backend);
+
+	warn_no_full_path(plan, backend);
+	return backend;
+}
+
+static int do_list(struct ot_plan *plan)
+{
+	return ot_backend_list(stdout);
+}
+
+static int do_emit(struct ot_plan *plan)
+{
+	const struct ot_backend *backend = backend_for_program(plan);
+	int rc = backend && !backend->emit(plan, stdout) ? 0 : 1;
+
+	if (fflush(stdout) || ferror(stdout)) {
+		ot_perror_msg("writing to standard output");
+		rc = 1;
+	}
+	return rc;
+}
+
+static int do_build(struct ot_plan *plan)
+{
+	const struct ot_backend *backend = backend_for_program(plan);
+
+	return backend && backend->build && !backend->build(plan) ? 0 : 1;
+}
+
+/* --replay: records captured elsewhere, through the backend's parser. */
+static int do_replay(struct ot_plan *plan)
+{
+	const struct ot_backend *backend = ot_backend_for_emit(plan->backend);
+	struct ot_sink sink;
+	regex_t args_re;
+	int rc;
+
+	if (!backend)
+		return 1;
+	if (!backend->replay) {
+		ot_error_msg("--replay: backend %s has no raw output to replay", backend->name);
+		return 1;
+	}
+	/* the capture's own times set the origin, from its first record */
+	if (sink_open(plan, &sink, &args_re, 0))
+		return 1;
+	rc = backend->replay(plan, &sink) ? 1 : 0;
+	if (sink_close(&sink, &args_re))
+		rc = 1;
+	return rc;
+}
+
+/* A trace, and --staprun's: a module built elsewhere needs only staprun
+ * here, not what the backend's probe asks for (stap itself, headers).
+ * What the run resolves before tracing (the live -p targets, the
+ * command's pid, the cgroup directory) goes to the backend beside the
+ * plan, never into it. */
+static int do_trace(struct ot_plan *plan)
+{
 	const struct ot_backend *backend;
+	struct ot_targets targets = { NULL, 0, NULL };
 	struct ot_command cmd;
 	struct ot_sink sink;
 	char cgdir[PATH_MAX];
+	pid_t *pids = NULL;
 	regex_t args_re;
-	int rc = 1, status = 0;
+	int rc = 1, status;
 
-	ot_options_parse(&plan, argc, argv);
-	memset(&sink, 0, sizeof(sink));
-	if (plan.list_backends)
-		return ot_backend_list(stdout);
-	if (plan.emit) {
-		backend = ot_backend_for_emit(plan.backend);
-		warn_no_full_path(&plan, backend);
-		rc = backend ? backend->emit(&plan, stdout) : 1;
-		if (fflush(stdout) || ferror(stdout)) {
-			ot_perror_msg("writing to standard output");
-			rc = 1;
-		}
-		ot_plan_free(&plan);
-		return rc;
-	}
-	if (plan.build_module) {
-		backend = ot_backend_for_emit(plan.backend);
-		warn_no_full_path(&plan, backend);
-		rc = backend && backend->build && !backend->build(&plan) ? 0 : 1;
-		ot_plan_free(&plan);
-		return rc;
-	}
-	if (plan.replay)
-		return replay(&plan);
-	/* From here on every way out goes through one label, which frees
-	 * what the run took (valgrind checks this: make check-valgrind).
-	 * A module built elsewhere needs only staprun here, not what the
-	 * backend's probe asks for (stap itself, headers). */
-	if (plan.staprun_module)
-		backend = ot_backend_for_emit(plan.backend);
+	if (plan->mode == OT_MODE_STAPRUN)
+		backend = ot_backend_for_emit(plan->backend);
 	else
-		backend = ot_backend_choose(plan.backend);
+		backend = ot_backend_choose(plan->backend);
 	if (!backend)
-		goto out;
-	warn_no_full_path(&plan, backend);
-
-	install_signals();
-	sink.stop = &stop_signal;
-	if (plan.cgroup) {
-		if (ot_cgroup_resolve(plan.cgroup, cgdir, sizeof(cgdir)))
+		return 1;
+	warn_no_full_path(plan, backend);
+	/* Everything that can fail is decided before the first byte of
+	 * output. */
+	if (plan->target == OT_TARGET_PID) {
+		pids = ot_xcalloc(plan->npids, sizeof(*pids));
+		memcpy(pids, plan->pids, plan->npids * sizeof(*pids));
+		targets.npids = plan->npids;
+		if (ot_pids_resolve(pids, &targets.npids))
 			goto out;
-		plan.cgroup = cgdir;
+		targets.pids = pids;
 	}
-	if (plan.args_match) {
-		/* checked when the options were parsed */
-		if (regcomp(&args_re, plan.args_match, REG_EXTENDED | REG_NOSUB))
+	if (plan->cgroup) {
+		if (ot_cgroup_resolve(plan->cgroup, cgdir, sizeof(cgdir)))
 			goto out;
-		sink.args_re = &args_re;
+		targets.cgroup = cgdir;
 	}
-	if (plan.target == OT_TARGET_COMMAND) {
-		if (ot_command_start(&plan, &cmd))
+	if (plan->target == OT_TARGET_COMMAND) {
+		if (ot_command_start(plan, &cmd))
 			goto out;
-		if (plan.new_cgroup) {
+		if (plan->new_cgroup) {
 			if (ot_cgroup_create(cmd.pid, cgdir, sizeof(cgdir))) {
-				ot_command_wait(&cmd, plan.argv[0]);
+				ot_command_wait(&cmd, plan->argv[0]);
 				goto out;
 			}
-			plan.cgroup = cgdir;
-			sink.cgroup_dir = cgdir;
+			targets.cgroup = cgdir;
 		}
-		plan.pids = ot_xmalloc(sizeof(pid_t));
-		plan.pids[0] = cmd.pid;
-		plan.npids = 1;
+		targets.pids = &cmd.pid;
+		targets.npids = 1;
+	}
+	if (sink_open(plan, &sink, &args_re, ot_now_ns())) {
+		if (plan->target == OT_TARGET_COMMAND)
+			ot_command_wait(&cmd, plan->argv[0]);
+		goto out;
+	}
+	if (plan->target == OT_TARGET_COMMAND) {
 		sink.on_ready = ot_command_release;
 		sink.ready_arg = &cmd;
+		if (plan->new_cgroup)
+			sink.cgroup_dir = cgdir;
 	}
-	sink.start_ns = ot_now_ns();
-	if (plan.duration_s > 0)
-		sink.deadline_ns = sink.start_ns + (uint64_t)(plan.duration_s * 1e9);
-	sink.out = ot_output_open(&plan.out, sink.start_ns);
-	if (!sink.out) {
+	rc = backend->run(plan, &targets, &sink) ? 1 : 0;
+	if (sink_close(&sink, &args_re))
 		rc = 1;
-	} else {
-		rc = backend->run(&plan, &sink) ? 1 : 0;
-		if (ot_output_close(sink.out, &sink.stats) || sink.failed)
-			rc = 1;
-	}
-	if (plan.target == OT_TARGET_COMMAND) {
+	if (plan->target == OT_TARGET_COMMAND) {
 		if (stop_signal && cmd.released)
 			kill(cmd.pid, stop_signal);
-		status = ot_command_wait(&cmd, plan.argv[0]);
+		status = ot_command_wait(&cmd, plan->argv[0]);
 		if (!rc)
 			rc = status;
-		if (plan.new_cgroup)
+		if (plan->new_cgroup)
 			ot_cgroup_remove(cgdir);
 	}
 out:
-	if (sink.args_re)
-		regfree(&args_re);
+	free(pids);
+	return rc;
+}
+
+/* The modes, one function each; options.c lets only one be chosen. */
+static int (*const modes[OT_MODE_MAX])(struct ot_plan *plan) = {
+	[OT_MODE_TRACE] = do_trace,
+	[OT_MODE_LIST] = do_list,
+	[OT_MODE_EMIT] = do_emit,
+	[OT_MODE_BUILD] = do_build,
+	[OT_MODE_STAPRUN] = do_trace,
+	[OT_MODE_REPLAY] = do_replay,
+};
+
+int main(int argc, char **argv)
+{
+	struct ot_plan plan;
+	int rc;
+
+	ot_options_parse(&plan, argc, argv);
+	/* every way out of a mode frees what it took: make check-valgrind */
+	rc = modes[plan.mode](&plan);
 	ot_plan_free(&plan);
 	return rc;
 }

@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "backend.h"
+#include "filter.h"
 #include "msg.h"
 #include "output.h"
 #include "plan.h"
@@ -190,6 +191,18 @@ static void set_target(struct ot_plan *plan, enum ot_target target, const char *
 	plan->target_opt = opt;
 }
 
+/* One mode at a time: the option that chose it is named if another comes. */
+static void set_mode(struct ot_plan *plan, enum ot_mode mode, const char **mode_opt,
+		     const char *opt)
+{
+	if (plan->mode != OT_MODE_TRACE && plan->mode != mode)
+		ot_error_msg_and_help("%s and %s are mutually exclusive: give only one of --emit, "
+				      "--build-module, --staprun, --replay and --list-backends",
+				      *mode_opt, opt);
+	plan->mode = mode;
+	*mode_opt = opt;
+}
+
 static void parse_pids(struct ot_plan *plan, const char *arg)
 {
 	const char *p = arg;
@@ -288,10 +301,6 @@ static void check_stap_modes(const struct ot_plan *plan)
 				      "--build-module FILE.ko too");
 	if (!mode)
 		return;
-	if (!!plan->build_module + !!plan->staprun_module + !!plan->replay + plan->emit +
-	    plan->list_backends > 1)
-		ot_error_msg_and_help("give only one of --emit, --build-module, --staprun, "
-				      "--replay and --list-backends");
 	if (plan->build_module && (plan->duration_s || plan->out.path || plan->out.fields ||
 				   plan->out.format != OT_FORMAT_TEXT || plan->out.timestamp ||
 				   plan->out.uid || plan->out.extended))
@@ -355,7 +364,7 @@ static enum ot_format parse_format(const char *arg)
 
 void ot_options_parse(struct ot_plan *plan, int argc, char **argv)
 {
-	const char *stap_opt = NULL, *command = NULL, *run_as = NULL;
+	const char *stap_opt = NULL, *mode_opt = NULL, *command = NULL, *run_as = NULL;
 	char err[512];
 	int c;
 
@@ -432,7 +441,7 @@ void ot_options_parse(struct ot_plan *plan, int argc, char **argv)
 			stap_opt = set_stap(plan, stap_opt, "-S");
 			break;
 		case OPT_LIST_BACKENDS:
-			plan->list_backends = true;
+			set_mode(plan, OT_MODE_LIST, &mode_opt, "--list-backends");
 			break;
 		case OPT_FORMAT:
 			plan->out.format = parse_format(optarg);
@@ -455,13 +464,14 @@ void ot_options_parse(struct ot_plan *plan, int argc, char **argv)
 			plan->out.fields = optarg;
 			break;
 		case OPT_EMIT:
-			plan->emit = true;
+			set_mode(plan, OT_MODE_EMIT, &mode_opt, "--emit");
 			break;
 		case OPT_BUFFER_SIZE:
 			plan->buffer_size = parse_size(optarg);
 			break;
 		case OPT_BUILD_MODULE:
 			plan->build_module = optarg;
+			set_mode(plan, OT_MODE_BUILD, &mode_opt, "--build-module");
 			stap_opt = set_stap(plan, stap_opt, "--build-module");
 			break;
 		case 'r':
@@ -472,10 +482,12 @@ void ot_options_parse(struct ot_plan *plan, int argc, char **argv)
 			break;
 		case OPT_STAPRUN:
 			plan->staprun_module = optarg;
+			set_mode(plan, OT_MODE_STAPRUN, &mode_opt, "--staprun");
 			stap_opt = set_stap(plan, stap_opt, "--staprun");
 			break;
 		case OPT_REPLAY:
 			plan->replay = optarg;
+			set_mode(plan, OT_MODE_REPLAY, &mode_opt, "--replay");
 			stap_opt = set_stap(plan, stap_opt, "--replay");
 			break;
 		case OPT_EVENTS:
@@ -541,9 +553,10 @@ void ot_options_parse(struct ot_plan *plan, int argc, char **argv)
 		ot_error_msg_and_help("--args-match filters exec events: add --events exec");
 	plan->out.events = plan->events;
 	plan->out.ppid = plan->follow;
-	if (plan->list_backends && (plan->emit || plan->target != OT_TARGET_ALL))
-		ot_error_msg_and_help("--list-backends takes no target and no --emit");
+	if (plan->mode == OT_MODE_LIST && plan->target != OT_TARGET_ALL)
+		ot_error_msg_and_help("--list-backends takes no target");
 	check_stap_modes(plan);
+	ot_filter_lower(plan);
 }
 
 void ot_plan_free(struct ot_plan *plan)

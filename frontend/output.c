@@ -15,22 +15,6 @@
 #include "msg.h"
 #include "output.h"
 
-static const char *const kind_names[OT_KIND_MAX] = {
-	[OT_KIND_OPEN] = "open",
-	[OT_KIND_OPENAT] = "openat",
-	[OT_KIND_OPENAT2] = "openat2",
-	[OT_KIND_CREAT] = "creat",
-	[OT_KIND_EXECVE] = "execve",
-	[OT_KIND_EXECVEAT] = "execveat",
-	[OT_KIND_URING_OPENAT] = "uring_openat",
-	[OT_KIND_URING_OPENAT2] = "uring_openat2",
-};
-
-const char *ot_kind_name(enum ot_kind kind)
-{
-	return kind < OT_KIND_MAX && kind_names[kind] ? kind_names[kind] : "unknown";
-}
-
 enum field {
 	F_TS, F_PID, F_TID, F_PPID, F_UID, F_CGID, F_COMM, F_KIND, F_DFD,
 	F_FLAGS, F_FLAGS_STR, F_MODE, F_FILENAME, F_RETURN, F_FD, F_ERRNO,

@@ -9,10 +9,13 @@
 #include <stdint.h>
 #include <sys/types.h>
 
+#include <linux/types.h>
+
 #include "flags.h"
+#include "opentrace.h"
 
 /* The most exec arguments --max-args may ask for. */
-#define OT_MAX_ARGS 128
+#define OT_MAX_ARGS OT_MAX_ARGS_LIMIT
 /* The most process IDs -p may name: the size of the libbpf backend's pid
  * set (bpf/opentrace.bpf.c), which must keep room for descendants too. */
 #define OT_MAX_PIDS 65536
@@ -24,9 +27,15 @@ enum ot_target {
 	OT_TARGET_COMMAND,
 };
 
-enum ot_event_class {
-	OT_EVENTS_OPEN = 1 << 0,
-	OT_EVENTS_EXEC = 1 << 1,
+/* What opentrace is asked to do; each has its function in opentrace.c. */
+enum ot_mode {
+	OT_MODE_TRACE,		/* the default */
+	OT_MODE_LIST,		/* --list-backends */
+	OT_MODE_EMIT,		/* --emit */
+	OT_MODE_BUILD,		/* --build-module */
+	OT_MODE_STAPRUN,	/* --staprun */
+	OT_MODE_REPLAY,		/* --replay */
+	OT_MODE_MAX
 };
 
 enum ot_format {
@@ -51,18 +60,18 @@ struct ot_output_spec {
 struct ot_plan {
 	enum ot_target target;
 	const char *target_opt;		/* the option that chose it, for messages */
-	pid_t *pids;			/* -p, or the command's pid once started */
+	enum ot_mode mode;
+	pid_t *pids;			/* -p, as given */
 	size_t npids;
 	uid_t uid;			/* -u */
 	char **argv;			/* -- CMD ARGS, or sh -c CMD for -c */
 	bool follow;			/* descendants of the targets too */
-	const char *cgroup;		/* --cgroup: a cgroup v2 directory, or
-					 * the one --new-cgroup made */
+	const char *cgroup;		/* --cgroup, as given */
 	bool new_cgroup;		/* run the command in a fresh cgroup and
 					 * trace the cgroup, not the pid tree */
 	const char *run_as;		/* --user: who runs the command */
 
-	unsigned events;		/* enum ot_event_class bits (--events) */
+	unsigned events;		/* OT_EVENTS_* bits (--events) */
 	unsigned max_args;		/* exec: arguments captured (--max-args) */
 	const char *args_match;		/* exec: --args-match REGEX, user space */
 
@@ -76,11 +85,9 @@ struct ot_plan {
 	double duration_s;		/* -d, 0 for no limit */
 
 	const char *backend;		/* -B, NULL to choose */
-	bool emit;
-	bool list_backends;
 	size_t buffer_size;		/* kernel buffer bytes, 0 for default */
 
-	/* The legacy-fleet workflow of -B stap: build a module for another
+	/* The legacy-fleet modes of -B stap: build a module for another
 	 * kernel, run such a module, or normalize output captured elsewhere. */
 	const char *build_module;	/* --build-module FILE.ko */
 	const char *kernel_release;	/* -r RELEASE, with --build-module */
@@ -88,6 +95,9 @@ struct ot_plan {
 	const char *replay;		/* --replay FILE */
 
 	struct ot_output_spec out;
+
+	/* The filters above, lowered once for every backend (filter.h). */
+	struct ot_filter filter;
 };
 
 /* Whether the kernel side keeps a pid set: for -p and for a command,

@@ -1,18 +1,18 @@
 /* opentrace, bcc backend: the C text libbcc compiles. */
 
-/* The plan: integers only; the -n comm is in the ot_conf map. */
-#define OT_FILTER_PIDS 0
-#define OT_FOLLOW 0
-#define OT_TID 0
-#define OT_FILTER_UID 1
-#define OT_UID 0U
-#define OT_FILTER_CGROUP 0
-#define OT_FILTER_COMM 0
-#define OT_FILTER_FLAGS 1
+/* The run's filter (struct ot_filter): integers only; the -n comm is in the ot_conf map. */
+#define OT_CFG_events 1ULL
+#define OT_CFG_filter_pids 0ULL
+#define OT_CFG_follow 0ULL
+#define OT_CFG_tid 0ULL
+#define OT_CFG_filter_uid 1ULL
+#define OT_CFG_uid 0ULL
+#define OT_CFG_filter_cgroup 0ULL
+#define OT_CFG_nclauses 1ULL
+#define OT_CFG_failed_only 0ULL
+#define OT_CFG_full_path 0ULL
+#define OT_CFG_max_args 20ULL
+#define OT_CFG_comm_len 0ULL
+#define OT_CFG_min_latency_ns 10000ULL
 #define OT_FLAGS_MATCH(f) (((f) & 0x40ULL) == 0x40ULL)
-#define OT_FAILED_ONLY 0
-#define OT_MIN_LATENCY_NS 10000ULL
-#define OT_EVENTS_OPEN 1
-#define OT_EVENTS_EXEC 0
-#define OT_MAX_ARGS 20
 

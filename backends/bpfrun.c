@@ -123,12 +123,12 @@ static int fill_cgroup(struct ot_bpf_run *r, const struct ot_targets *t)
 		return 0;
 	fd = open(t->cgroup, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	if (fd < 0) {
-		ot_perror_msg("opening cgroup %s", t->cgroup);
+		ot_perror_msg("opening cgroup %s", ot_quote(t->cgroup));
 		return -1;
 	}
 	err = ot_bpf_map_update(r->cgroups_fd, &zero, &fd);
 	if (err)
-		ot_perror_msg("setting the cgroup filter to %s", t->cgroup);
+		ot_perror_msg("setting the cgroup filter to %s", ot_quote(t->cgroup));
 	close(fd);
 	return err;
 }

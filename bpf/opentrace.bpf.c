@@ -226,7 +226,7 @@ static long walk_step(__u32 i, struct walk *w)
 	struct dentry *dentry = w->dentry, *parent;
 	struct vfsmount *vfsmnt = w->vfsmnt;
 	struct mount *mnt = w->mnt, *up;
-	__u32 base = w->base, off = w->off;
+	__u32 base = w->base, off = w->off, pos;
 	long n;
 
 	if (dentry == w->root_dentry && vfsmnt == w->root_mnt) {
@@ -246,7 +246,14 @@ static long walk_step(__u32 i, struct walk *w)
 	}
 	if (!e || base > OT_PATH_MAX || off > OT_FULL_MAX - OT_NAME_READ)
 		return 1;
-	n = bpf_probe_read_kernel_str(e->data + base + off, OT_NAME_READ,
+	/* checked again as one sum the compiler cannot know the range of:
+	 * older verifiers (6.1) lose the bounds of base and off when they are
+	 * spilled to the stack between the check above and the read */
+	pos = base + off;
+	asm volatile("" : "+r"(pos));
+	if (pos > OT_PATH_MAX + OT_FULL_MAX - OT_NAME_READ)
+		return 1;
+	n = bpf_probe_read_kernel_str(e->data + pos, OT_NAME_READ,
 				      BPF_CORE_READ(dentry, d_name.name));
 	if (n <= 0)
 		return 1;

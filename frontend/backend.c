@@ -1,9 +1,13 @@
 #include "config.h"
 
+#include <stdbool.h>
 #include <string.h>
+#include <sys/utsname.h>
+#include <unistd.h>
 
 #include "backend.h"
 #include "caps.h"
+#include "escape.h"
 #include "msg.h"
 
 #ifdef HAVE_BACKEND_LIBBPF
@@ -97,18 +101,72 @@ const struct ot_backend *ot_backend_choose(const char *name)
 	return NULL;
 }
 
-int ot_backend_list(FILE *out)
+static void json_str(FILE *out, const char *s)
+{
+	ot_json_string(out, s, strlen(s));
+}
+
+/* One JSON object for a program deciding per host (fleet/): the facts a
+ * backend choice rests on, each backend with its reason, and the one a
+ * run without -B would take. */
+static int list_json(FILE *out)
+{
+	char why[1024];
+	const char *chosen = NULL;
+	struct utsname u;
+	size_t i;
+
+	uname(&u);
+	fputs("{\"version\":", out);
+	json_str(out, PACKAGE_VERSION);
+	fputs(",\"kernel_release\":", out);
+	json_str(out, u.release);
+	fprintf(out, ",\"btf\":%s,\"backends\":[",
+		access("/sys/kernel/btf/vmlinux", R_OK) ? "false" : "true");
+	for (i = 0; i < N_BACKENDS; i++) {
+		bool usable = !probe(i, why, sizeof(why));
+
+		fprintf(out, "%s{\"name\":", i ? "," : "");
+		json_str(out, registry[i].name);
+		fprintf(out, ",\"usable\":%s,\"reason\":", usable ? "true" : "false");
+		if (usable)
+			fputs("null", out);
+		else
+			json_str(out, why);
+		fputc('}', out);
+		if (usable && !chosen)
+			chosen = registry[i].name;
+	}
+	fputs("],\"default\":", out);
+	if (chosen)
+		json_str(out, chosen);
+	else
+		fputs("null", out);
+	fputs("}\n", out);
+	return 0;
+}
+
+int ot_backend_list(FILE *out, enum ot_format format)
 {
 	char why[1024];
 	size_t i;
+	int rc = 0;
 
-	for (i = 0; i < N_BACKENDS; i++) {
-		if (!probe(i, why, sizeof(why)))
-			fprintf(out, "%-7s usable\n", registry[i].name);
-		else
-			fprintf(out, "%-7s unusable: %s\n", registry[i].name, why);
+	if (format == OT_FORMAT_JSON || format == OT_FORMAT_JSONL) {
+		rc = list_json(out);
+	} else {
+		for (i = 0; i < N_BACKENDS; i++) {
+			if (!probe(i, why, sizeof(why)))
+				fprintf(out, "%-7s usable\n", registry[i].name);
+			else
+				fprintf(out, "%-7s unusable: %s\n", registry[i].name, why);
+		}
 	}
-	return 0;
+	if (fflush(out) || ferror(out)) {
+		ot_perror_msg("writing to standard output");
+		rc = 1;
+	}
+	return rc;
 }
 
 /* A backend may only need what emit prints: emit does not require probe. */

@@ -56,6 +56,10 @@ bool ot_backend_known(const char *name);
 /* The backend that prints a program for --emit: the named one, or the
  * first built, whether or not it could run on this host. */
 const struct ot_backend *ot_backend_for_emit(const char *name);
-int ot_backend_list(FILE *out);
+/* Says which backends can run here and why not: a line each (text), or
+ * with --format json or jsonl one JSON object that adds the kernel
+ * release, BTF and the backend a run would choose. 0, or 1 if the output
+ * could not be written. */
+int ot_backend_list(FILE *out, enum ot_format format);
 
 #endif

@@ -56,12 +56,12 @@ int ot_cgroup_resolve(const char *path, char *out, size_t len)
 	else
 		snprintf(joined, sizeof(joined), "%s/%s", root, path);
 	if (!realpath(joined, out) || strlen(out) >= len) {
-		ot_perror_msg("--cgroup %s: cannot resolve %s", path, joined);
+		ot_perror_msg("--cgroup %s: cannot resolve %s", ot_quote(path), ot_quote(joined));
 		return -1;
 	}
 	if (statfs(out, &sfs) || sfs.f_type != CGROUP2_SUPER_MAGIC) {
 		ot_error_msg("--cgroup %s: %s is not a cgroup v2 directory (the v2 hierarchy is "
-			     "mounted on %s)", path, out, root);
+			     "mounted on %s)", ot_quote(path), ot_quote(out), ot_quote(root));
 		return -1;
 	}
 	return 0;

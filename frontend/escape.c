@@ -88,7 +88,7 @@ static void escaped(FILE *f, const char *s, size_t n,
 	while (p < end) {
 		size_t len;
 
-		if (*p >= 0x20 && *p < 0x7f && *p != '"' && *p != '\\') {
+		if (*p >= 0x20 && *p < 0x7f && *p != '"' && *p != '\'' && *p != '\\') {
 			p++;
 			continue;
 		}
@@ -113,6 +113,7 @@ static void json_esc(FILE *f, unsigned char c, int invalid)
 	switch (c) {
 	case '"': short_form = "\\\""; break;
 	case '\\': short_form = "\\\\"; break;
+	case '\'': short_form = "'"; break;
 	case '\n': short_form = "\\n"; break;
 	case '\r': short_form = "\\r"; break;
 	case '\t': short_form = "\\t"; break;
@@ -132,6 +133,7 @@ static void text_esc(FILE *f, unsigned char c, int invalid)
 {
 	switch (c) {
 	case '"': putc_unlocked('"', f); return;
+	case '\'': putc_unlocked('\'', f); return;
 	case '\\': fputs_unlocked("\\\\", f); return;
 	case '\n': fputs_unlocked("\\n", f); return;
 	case '\r': fputs_unlocked("\\r", f); return;
@@ -152,4 +154,93 @@ void ot_json_string(FILE *f, const char *s, size_t n)
 void ot_text_string(FILE *f, const char *s, size_t n)
 {
 	escaped(f, s, n, text_esc, true);
+}
+
+/* Inside $'...': as text_esc, and the quote that would end it. */
+static void ansi_esc(FILE *f, unsigned char c, int invalid)
+{
+	if (c == '\'')
+		fputs_unlocked("\\'", f);
+	else
+		text_esc(f, c, invalid);
+}
+
+enum word_form { WORD_BARE, WORD_SINGLE, WORD_ANSI };
+
+static enum word_form word_form(const char *s, size_t n)
+{
+	const unsigned char *p = (const unsigned char *)s, *end = p + n;
+	enum word_form form = n ? WORD_BARE : WORD_SINGLE;
+
+	while (p < end) {
+		size_t len;
+
+		if (*p < 0x80) {
+			if (*p < 0x20 || *p == 0x7f || *p == '\\')
+				return WORD_ANSI;
+			if (!strchr("@%+=:,./_-", *p) && !(*p >= '0' && *p <= '9') &&
+			    !((*p | 0x20) >= 'a' && (*p | 0x20) <= 'z'))
+				form = WORD_SINGLE;
+			p++;
+			continue;
+		}
+		len = ot_utf8_seq_len(p, end - p);
+		if (!len || unsafe_on_terminal(p, len))
+			return WORD_ANSI;
+		p += len;
+	}
+	return form;
+}
+
+void ot_text_word(FILE *f, const char *s, size_t n, bool quote)
+{
+	enum word_form form = word_form(s, n);
+	const char *q;
+
+	if (form == WORD_BARE && quote)
+		form = WORD_SINGLE;
+	switch (form) {
+	case WORD_BARE:
+		fwrite_unlocked(s, 1, n, f);
+		return;
+	case WORD_SINGLE:
+		putc_unlocked('\'', f);
+		while (n && (q = memchr(s, '\'', n))) {
+			fwrite_unlocked(s, 1, q - s, f);
+			fputs_unlocked("'\\''", f);
+			n -= q - s + 1;
+			s = q + 1;
+		}
+		fwrite_unlocked(s, 1, n, f);
+		putc_unlocked('\'', f);
+		return;
+	case WORD_ANSI:
+		fputs_unlocked("$'", f);
+		escaped(f, s, n, ansi_esc, true);
+		putc_unlocked('\'', f);
+		return;
+	}
+}
+
+void ot_term_safe(FILE *f, const char *s, size_t n)
+{
+	const unsigned char *p = (const unsigned char *)s, *end = p + n;
+
+	while (p < end) {
+		size_t len = 1;
+
+		if (*p >= 0x80) {
+			len = ot_utf8_seq_len(p, end - p);
+			if (unsafe_on_terminal(p, len))
+				len = 0;
+		} else if ((*p < 0x20 && *p != '\n') || *p == 0x7f) {
+			len = 0;
+		}
+		if (!len) {
+			fprintf(f, "\\x%02x", *p++);
+			continue;
+		}
+		fwrite(p, 1, len, f);
+		p += len;
+	}
 }

@@ -3,6 +3,7 @@
 #ifndef OPENTRACE_FRONTEND_ESCAPE_H
 #define OPENTRACE_FRONTEND_ESCAPE_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdio.h>
 
@@ -19,6 +20,23 @@ void ot_json_string(FILE *f, const char *s, size_t n);
  * everything else (C1 controls and bidirectional controls included) as
  * \n \t \r or \xXX. */
 void ot_text_string(FILE *f, const char *s, size_t n);
+
+/* For the text table: one word as a POSIX shell would read it back, so
+ * that nothing a value holds can pass for a separator, another value or a
+ * marker. Bare when every byte is one of A-Z a-z 0-9 @ % + = : , . / _ -
+ * or valid UTF-8 that is safe on a terminal; otherwise in single quotes
+ * ('it'\''s') when it holds nothing ot_text_string would escape; otherwise
+ * in bash's $'...' with ot_text_string's escapes and \' for a quote.
+ * quote: never bare (for messages, where the quotes set a value apart). */
+void ot_text_word(FILE *f, const char *s, size_t n, bool quote);
+
+/* For messages on a terminal: s as it is, but for each byte of a control
+ * character other than the newline, of invalid UTF-8 or of a sequence
+ * unsafe on a terminal (as above), which becomes \xXX. Not reversible:
+ * the values in messages are quoted with ot_text_word first; this keeps
+ * any other text a message carries (a child's stderr) from driving the
+ * terminal. */
+void ot_term_safe(FILE *f, const char *s, size_t n);
 
 /* Length of the valid UTF-8 sequence at s (1 to 4), or 0 if s does not
  * start one. */

@@ -14,6 +14,10 @@ enum ot_event_status {
 	OT_EV_PATH_UNREADABLE = 1 << 1,	/* the path pointer could not be read */
 	OT_EV_ARGS_TRUNCATED = 1 << 2,	/* exec: more arguments than captured */
 	OT_EV_FULL_TRUNCATED = 1 << 3,	/* full_path: the walk stopped short */
+	/* Set by the sink, not by backends: */
+	OT_EV_MODE_USED = 1 << 4,	/* an open that creates: mode applies */
+	OT_EV_INTERRUPTED = 1 << 5,	/* a signal cut the call; the kernel
+					 * restarts it or fails it with EINTR */
 	/* the path could not be read when the call began and was read at
 	 * its end, from memory the process could have changed meanwhile */
 	OT_EV_PATH_AT_EXIT = 1 << 6,
@@ -21,10 +25,21 @@ enum ot_event_status {
 	OT_EV_UNFINISHED = 1 << 8,	/* the trace ended before the call did */
 };
 
+/* What a syscall returns inside the kernel when a signal interrupts it
+ * (include/linux/errno.h). The process never sees these: the kernel turns
+ * them into a restart of the call, or into EINTR. */
+#define OT_ERESTARTSYS 512
+#define OT_ERESTART_RESTARTBLOCK 516
+/* The open flags that make open use its mode (O_CREAT, and __O_TMPFILE,
+ * the bit O_TMPFILE adds to O_DIRECTORY), as the kernel's WILL_CREATE(). */
+#define OT_O_CREAT 0100
+#define OT_O_TMPFILE_BIT 020000000
+
 #define OT_AT_FDCWD (-100)
 
 struct ot_event {
 	uint64_t ts_ns;		/* CLOCK_MONOTONIC */
+	uint64_t wall_ns;	/* CLOCK_REALTIME, set by the sink; 0: unknown */
 	uint64_t latency_ns;
 	uint64_t cgid;
 	uint64_t flags;

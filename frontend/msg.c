@@ -7,18 +7,53 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "escape.h"
 #include "msg.h"
 
 ot_exit_fn ot_exit = exit;
 
+/* Whatever a message holds, no byte of it reaches the terminal as a
+ * control: values are quoted by ot_quote, and the rest passes through
+ * ot_term_safe. */
 static void vmsg(int err, const char *fmt, va_list ap)
 {
+	char *text;
+	int n;
+
 	fflush(stdout);
 	fputs("opentrace: ", stderr);
-	vfprintf(stderr, fmt, ap);
+	n = vasprintf(&text, fmt, ap);
+	if (n < 0) {
+		fputs("out of memory\n", stderr);
+		return;
+	}
+	ot_term_safe(stderr, text, n);
+	free(text);
 	if (err)
 		fprintf(stderr, ": %s", strerror(err));
 	fputc('\n', stderr);
+}
+
+const char *ot_quote(const char *s)
+{
+	static char bufs[4][64 * 4 + 16];
+	static unsigned next;
+	char *buf = bufs[next++ % 4];
+	size_t n = strlen(s), len;
+	int err = errno;	/* for ot_perror_msg's arguments */
+	FILE *f = fmemopen(buf, sizeof(bufs[0]), "w");
+
+	errno = err;
+	if (!f)
+		return "(a value)";
+	ot_text_word(f, s, n > 64 ? 61 : n, true);
+	if (n > 64)
+		fputs("...", f);
+	len = ftell(f);
+	fclose(f);
+	buf[len < sizeof(bufs[0]) ? len : sizeof(bufs[0]) - 1] = '\0';
+	errno = err;
+	return buf;
 }
 
 void ot_error_msg(const char *fmt, ...)

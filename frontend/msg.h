@@ -19,6 +19,13 @@ noreturn void ot_error_msg_and_die(const char *fmt, ...) __attribute__((format(p
 /* A usage error: the message, a pointer to --help, exit status 2. */
 noreturn void ot_error_msg_and_help(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
+/* A value that came from the user (or a traced process) for a message:
+ * quoted as the text table writes a word (ot_text_word), so that no byte
+ * of it can act on a terminal or pass for the message's own words, and
+ * cut to its first 64 bytes ('...'... marks the cut: a megabyte of it
+ * would bury the message). The result stays valid for three more calls. */
+const char *ot_quote(const char *s);
+
 /* Allocation that cannot fail: out of memory, the message and exit 1, as
  * every caller did by hand before. The counts are checked for overflow. */
 void *ot_xmalloc(size_t size);

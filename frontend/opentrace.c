@@ -22,6 +22,7 @@ static volatile sig_atomic_t stop_signal;
 static void on_signal(int sig)
 {
 	stop_signal = sig;
+	ot_command_on_signal(sig);
 }
 
 static void install_signals(void)
@@ -96,7 +97,7 @@ static const struct ot_backend *backend_for_program(const struct ot_plan *plan)
 
 static int do_list(struct ot_plan *plan)
 {
-	return ot_backend_list(stdout);
+	return ot_backend_list(stdout, plan->out.format);
 }
 
 static int do_emit(struct ot_plan *plan)
@@ -135,6 +136,10 @@ static int do_replay(struct ot_plan *plan)
 	/* the capture's own times set the origin, from its first record */
 	if (sink_open(plan, &sink, &args_re, 0))
 		return 1;
+	if (ot_output_start(sink.out)) {
+		sink_close(&sink, &args_re);
+		return 1;
+	}
 	rc = backend->replay(plan, &sink) ? 1 : 0;
 	if (sink_close(&sink, &args_re))
 		rc = 1;
@@ -180,16 +185,19 @@ static int do_trace(struct ot_plan *plan)
 		targets.cgroup = cgdir;
 	}
 	if (plan->target == OT_TARGET_COMMAND) {
-		if (ot_command_start(plan, &cmd))
+		/* a usage error, 127 or 126 of its own */
+		rc = ot_command_start(plan, &cmd);
+		if (rc)
 			goto out;
+		rc = 1;
 		if (plan->new_cgroup) {
-			if (ot_cgroup_create(cmd.pid, cgdir, sizeof(cgdir))) {
+			if (ot_cgroup_create(cmd.sp.pid, cgdir, sizeof(cgdir))) {
 				ot_command_wait(&cmd, plan->argv[0]);
 				goto out;
 			}
 			targets.cgroup = cgdir;
 		}
-		targets.pids = &cmd.pid;
+		targets.pids = &cmd.sp.pid;
 		targets.npids = 1;
 	}
 	if (sink_open(plan, &sink, &args_re, ot_now_ns())) {
@@ -207,8 +215,6 @@ static int do_trace(struct ot_plan *plan)
 	if (sink_close(&sink, &args_re))
 		rc = 1;
 	if (plan->target == OT_TARGET_COMMAND) {
-		if (stop_signal && cmd.released)
-			kill(cmd.pid, stop_signal);
 		status = ot_command_wait(&cmd, plan->argv[0]);
 		if (!rc)
 			rc = status;

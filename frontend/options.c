@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/utsname.h>
 
 #include "backend.h"
 #include "filter.h"
@@ -32,6 +33,9 @@ enum {
 	OPT_ARGS_MATCH,
 	OPT_CGROUP,
 	OPT_NEW_CGROUP,
+	OPT_HOST,
+	OPT_PRINT_TIME,
+	OPT_PRINT_USER,
 };
 
 static const char short_opts[] = "+:p:u:c:t:n:xFL:d:B:So:TUefr:hV";
@@ -55,9 +59,12 @@ static const struct option long_opts[] = {
 	{ "format", required_argument, NULL, OPT_FORMAT },
 	{ "output", required_argument, NULL, 'o' },
 	{ "timestamp", no_argument, NULL, 'T' },
+	{ "print-time", no_argument, NULL, OPT_PRINT_TIME },
 	{ "print-uid", no_argument, NULL, 'U' },
+	{ "print-user", no_argument, NULL, OPT_PRINT_USER },
 	{ "extended", no_argument, NULL, 'e' },
 	{ "fields", required_argument, NULL, OPT_FIELDS },
+	{ "host", required_argument, NULL, OPT_HOST },
 	{ "emit", no_argument, NULL, OPT_EMIT },
 	{ "buffer-size", required_argument, NULL, OPT_BUFFER_SIZE },
 	{ "build-module", required_argument, NULL, OPT_BUILD_MODULE },
@@ -111,7 +118,8 @@ static void usage(void)
 "Backends:\n"
 "  -B, --backend NAME       libbpf, bcc or stap (default: the first usable)\n"
 "  -S, --stap               the SystemTap backend (as -B stap)\n"
-"      --list-backends      say which backends work here, and why not\n"
+"      --list-backends      say which backends work here, and why not; with\n"
+"                           --format json, as one JSON object\n"
 "      --emit               print what the backend would load, do not trace\n"
 "      --buffer-size BYTES  kernel buffer size, K and M suffixes (libbpf: 8M, bcc: 4M)\n"
 "\n"
@@ -127,13 +135,18 @@ static void usage(void)
 "Output:\n"
 "      --format FMT         text (default), csv, json or jsonl\n"
 "  -o, --output FILE        write events to FILE\n"
-"  -T, --timestamp          a TIME(s) column (text)\n"
+"  -T, --timestamp          a TIME(s) column: seconds since the start (text)\n"
+"      --print-time         a TIME column: the time of day (text; CSV and JSON\n"
+"                           carry the date and time in the time field)\n"
 "  -U, --print-uid          a UID column (text)\n"
+"      --print-user         a USER column: the uid's name (text)\n"
 "  -e, --extended           KIND, FLAGS, MODE and LAT(us) columns (text)\n"
 "  -F, --full-path          resolve each path in the kernel: the file opened,\n"
 "                           or the would-be path of a failed open (text\n"
 "                           shows it as PATH; CSV and JSON add full_path)\n"
 "      --fields LIST        choose the fields, e.g. pid,comm,filename,return\n"
+"      --host NAME          the host field (default: this node's name; with\n"
+"                           --replay, empty unless given)\n"
 "  -h, --help               this help\n"
 "  -V, --version            the version\n"
 "\n"
@@ -150,22 +163,22 @@ static void usage(void)
 "                                      a module for another kernel\n"
 "  opentrace --staprun ot_u1000.ko --format csv   run it there\n"
 "\n"
-"At the end, a summary on standard error counts the events, those the kernel\n"
-"could not hand over (lost) and entries whose exit never came (unmatched).\n"
-"Exit status: 0 on success, 1 on a failure, 2 on a usage error; with a\n"
-"command, the command's status.\n",
+"At the end, a summary on standard error counts the events written, those the\n"
+"kernel could not hand over (lost), entries whose exit never came (unmatched)\n"
+"and, when the output could not be written, the events that were not\n"
+"(unwritten). Exit status: 0 on success, 1 on a failure (an output not\n"
+"written whole among them), 2 on a usage error; with a command, the command's\n"
+"status.\n",
 	stdout);
 }
 
-/* An argument quoted in a message: the first 64 bytes say which one it
- * was; a megabyte of it would bury the message. */
-static const char *clip(const char *arg)
+/* One comma-separated piece of a list, for a message: as much of it as
+ * ot_quote shows. */
+static const char *piece(const char *p, size_t len)
 {
 	static char buf[72];
 
-	if (strlen(arg) <= 64)
-		return arg;
-	snprintf(buf, sizeof(buf), "%.61s...", arg);
+	snprintf(buf, sizeof(buf), "%.*s", (int)(len < 65 ? len : 65), p);
 	return buf;
 }
 
@@ -177,8 +190,9 @@ static long long parse_int(const char *opt, const char *arg, long long min, long
 
 	errno = 0;
 	v = strtoll(arg, &end, 10);
-	if (!*arg || *end || errno || v < min || v > max || isspace((unsigned char)*arg))
-		ot_error_msg_and_help("%s: '%s' is not %s (%lld to %lld)", opt, clip(arg), what, min, max);
+	/* digits only: strtoll would take ' 65534' and '+65534' too */
+	if (!isdigit((unsigned char)*arg) || *end || errno || v < min || v > max)
+		ot_error_msg_and_help("%s: %s is not %s (%lld to %lld)", opt, ot_quote(arg), what, min, max);
 	return v;
 }
 
@@ -213,8 +227,8 @@ static void parse_pids(struct ot_plan *plan, const char *arg)
 		char num[16];
 
 		if (len == 0 || len >= sizeof(num))
-			ot_error_msg_and_help("-p: '%s' is not a list of process IDs "
-					      "(e.g. -p 1234 or -p 1234,5678)", clip(arg));
+			ot_error_msg_and_help("-p: %s is not a list of process IDs "
+					      "(e.g. -p 1234 or -p 1234,5678)", ot_quote(arg));
 		if (plan->npids == OT_MAX_PIDS)
 			ot_error_msg_and_help("-p: more than %d process IDs; trace them by "
 					      "user (-u) or cgroup (--cgroup) instead", OT_MAX_PIDS);
@@ -242,7 +256,7 @@ static uid_t parse_user(const char *opt, const char *arg)
 		return parse_int(opt, arg, 0, UINT_MAX - 1, "a user ID");
 	pw = getpwnam(arg);
 	if (!pw)
-		ot_error_msg_and_help("%s: no user named '%s'", opt, clip(arg));
+		ot_error_msg_and_help("%s: no user named %s", opt, ot_quote(arg));
 	return pw->pw_uid;
 }
 
@@ -254,7 +268,7 @@ static double parse_seconds(const char *arg)
 	errno = 0;
 	v = strtod(arg, &end);
 	if (!*arg || *end || errno || !(v > 0) || v > 1e9)
-		ot_error_msg_and_help("-d: '%s' is not a positive number of seconds", clip(arg));
+		ot_error_msg_and_help("-d: %s is not a positive number of seconds", ot_quote(arg));
 	return v;
 }
 
@@ -269,8 +283,9 @@ static size_t parse_size(const char *arg)
 		mult = 1024, end++;
 	else if (*end == 'M' || *end == 'm')
 		mult = 1024 * 1024, end++;
-	if (!isdigit((unsigned char)*arg) || *end || errno || v == 0 || v > (1ull << 30) / mult)
-		ot_error_msg_and_help("--buffer-size: '%s' is not a size from 4K to 1024M", clip(arg));
+	if (!isdigit((unsigned char)*arg) || *end || errno || v > (1ull << 30) / mult ||
+	    v * mult < 4096)
+		ot_error_msg_and_help("--buffer-size: %s is not a size from 4K to 1024M", ot_quote(arg));
 	v *= mult;
 	/* the kernel wants a power of two of whole pages */
 	while (size < v)
@@ -288,13 +303,47 @@ static const char *set_stap(struct ot_plan *plan, const char *prev, const char *
 	return prev ? prev : opt;
 }
 
+/* Options that would change nothing are refused, never silently ignored. */
+static void check_applies(const struct ot_plan *plan, bool max_args_opt)
+{
+	const struct ot_output_spec *out = &plan->out;
+	const char *text_opt = out->timestamp ? "-T" : out->uid ? "-U" : out->extended ? "-e" :
+			       out->wall_time ? "--print-time" : out->user ? "--print-user" : NULL;
+	static const char *const format_names[] = { "text", "csv", "json", "jsonl" };
+
+	if (max_args_opt && !(plan->events & OT_EVENTS_EXEC))
+		ot_error_msg_and_help("--max-args sets how many arguments exec events capture: "
+				      "add --events exec (or open,exec)");
+	if (!(plan->events & OT_EVENTS_OPEN)) {
+		if (plan->flags_expr)
+			ot_error_msg_and_help("--flags filters opens by their flags, and only exec "
+					      "events are traced: add --events open,exec");
+		if (plan->full_path)
+			ot_error_msg_and_help("-F resolves the paths of opens, and only exec events "
+					      "are traced: add --events open,exec");
+	}
+	/* the text table's columns; the other formats have every field */
+	if (text_opt && out->format != OT_FORMAT_TEXT)
+		ot_error_msg_and_help("%s adds a column to the text table: --format %s has every "
+				      "field by name (ts_ns, time, uid, user, kind, flags_str, mode, "
+				      "latency_ns), and --fields chooses them",
+				      text_opt, format_names[out->format]);
+	if (text_opt && out->fields)
+		ot_error_msg_and_help("%s adds a column to the default table, which --fields "
+				      "replaces: name the field in --fields instead", text_opt);
+	if (plan->mode == OT_MODE_EMIT && (plan->duration_s || out->path || out->fields || text_opt || out->host ||
+			   out->format != OT_FORMAT_TEXT))
+		ot_error_msg_and_help("--emit prints what would be loaded, on standard output, and "
+				      "traces nothing: -d, -o and the output options are for a trace");
+}
+
 /* The legacy-fleet modes take what they can use and refuse the rest. */
-static void check_stap_modes(const struct ot_plan *plan)
+static void check_stap_modes(const struct ot_plan *plan, bool max_args_opt)
 {
 	const char *mode = plan->build_module ? "--build-module" :
 			   plan->staprun_module ? "--staprun" : plan->replay ? "--replay" : NULL;
 	bool filters = plan->tid || plan->comm[0] || plan->failed_only || plan->flags_expr ||
-		       plan->min_latency_ns;
+		       plan->min_latency_ns || max_args_opt;
 
 	if (plan->kernel_release && !plan->build_module)
 		ot_error_msg_and_help("-r names the kernel that --build-module builds for: give "
@@ -302,7 +351,9 @@ static void check_stap_modes(const struct ot_plan *plan)
 	if (!mode)
 		return;
 	if (plan->build_module && (plan->duration_s || plan->out.path || plan->out.fields ||
+				   plan->out.host ||
 				   plan->out.format != OT_FORMAT_TEXT || plan->out.timestamp ||
+				   plan->out.wall_time || plan->out.user ||
 				   plan->out.uid || plan->out.extended))
 		ot_error_msg_and_help("--build-module only builds: output options and -d belong "
 				      "to the run (opentrace --staprun FILE.ko ...)");
@@ -330,8 +381,8 @@ static unsigned parse_events(const char *arg)
 		else if (len == 4 && !strncmp(p, "exec", 4))
 			events |= OT_EVENTS_EXEC;
 		else
-			ot_error_msg_and_help("--events: '%.*s' is not an event class (open, exec)",
-					      (int)(len > 64 ? 64 : len), p);
+			ot_error_msg_and_help("--events: %s is not an event class (open, exec)",
+					      ot_quote(piece(p, len)));
 		if (!p[len])
 			return events;
 		p += len + 1;
@@ -346,7 +397,7 @@ static void check_regex(const char *re)
 
 	if (rc) {
 		regerror(rc, &preg, err, sizeof(err));
-		ot_error_msg_and_help("--args-match: '%s' is not a regular expression: %s", clip(re), err);
+		ot_error_msg_and_help("--args-match: %s is not a regular expression: %s", ot_quote(re), err);
 	}
 	regfree(&preg);
 }
@@ -359,21 +410,26 @@ static enum ot_format parse_format(const char *arg)
 	for (i = 0; i < sizeof(names) / sizeof(names[0]); i++)
 		if (!strcmp(arg, names[i]))
 			return (enum ot_format)i;
-	ot_error_msg_and_help("--format: '%s' is not one of text, csv, json, jsonl", clip(arg));
+	ot_error_msg_and_help("--format: %s is not one of text, csv, json, jsonl", ot_quote(arg));
 }
 
 void ot_options_parse(struct ot_plan *plan, int argc, char **argv)
 {
 	const char *stap_opt = NULL, *mode_opt = NULL, *command = NULL, *run_as = NULL;
+	bool max_args_opt = false, dashdash;
 	char err[512];
-	int c;
+	int c, before;
 
 	memset(plan, 0, sizeof(*plan));
 	plan->uid = (uid_t)-1;
 	plan->events = OT_EVENTS_OPEN;
 	plan->max_args = 20;
 	opterr = 0;
-	while ((c = getopt_long(argc, argv, short_opts, long_opts, NULL)) != -1) {
+	for (;;) {
+		before = optind;
+		c = getopt_long(argc, argv, short_opts, long_opts, NULL);
+		if (c == -1)
+			break;
 		switch (c) {
 		case 'p':
 			set_target(plan, OT_TARGET_PID, "-p");
@@ -404,9 +460,9 @@ void ot_options_parse(struct ot_plan *plan, int argc, char **argv)
 			if (!*optarg)
 				ot_error_msg_and_help("-n: the name is empty");
 			if (strlen(optarg) > sizeof(plan->comm) - 1)
-				ot_error_msg_and_help("-n: '%s' is longer than 15 bytes, the longest a "
+				ot_error_msg_and_help("-n: %s is longer than 15 bytes, the longest a "
 						      "command name (comm) can be, so it would never match",
-						      clip(optarg));
+						      ot_quote(optarg));
 			strcpy(plan->comm, optarg);
 			break;
 		case 'x':
@@ -430,8 +486,8 @@ void ot_options_parse(struct ot_plan *plan, int argc, char **argv)
 			break;
 		case 'B':
 			if (!ot_backend_known(optarg))
-				ot_error_msg_and_help("-B: no backend named '%s' (known: libbpf, bcc, stap; "
-						      "see --list-backends)", clip(optarg));
+				ot_error_msg_and_help("-B: no backend named %s (known: libbpf, bcc, stap; "
+						      "see --list-backends)", ot_quote(optarg));
 			if (plan->backend && strcmp(plan->backend, optarg))
 				ot_error_msg_and_help("%s and -B %s disagree: choose one backend",
 						      stap_opt ? stap_opt : "-B", optarg);
@@ -452,8 +508,14 @@ void ot_options_parse(struct ot_plan *plan, int argc, char **argv)
 		case 'T':
 			plan->out.timestamp = true;
 			break;
+		case OPT_PRINT_TIME:
+			plan->out.wall_time = true;
+			break;
 		case 'U':
 			plan->out.uid = true;
+			break;
+		case OPT_PRINT_USER:
+			plan->out.user = true;
 			break;
 		case 'e':
 			plan->out.extended = true;
@@ -462,6 +524,11 @@ void ot_options_parse(struct ot_plan *plan, int argc, char **argv)
 			if (ot_output_check_fields(optarg, err, sizeof(err)))
 				ot_error_msg_and_help("%s", err);
 			plan->out.fields = optarg;
+			break;
+		case OPT_HOST:
+			if (!*optarg || strlen(optarg) > 255)
+				ot_error_msg_and_help("--host: a host name is 1 to 255 bytes");
+			plan->out.host = optarg;
 			break;
 		case OPT_EMIT:
 			set_mode(plan, OT_MODE_EMIT, &mode_opt, "--emit");
@@ -476,8 +543,8 @@ void ot_options_parse(struct ot_plan *plan, int argc, char **argv)
 			break;
 		case 'r':
 			if (!*optarg || strchr(optarg, '/'))
-				ot_error_msg_and_help("-r: '%s' is not a kernel release (such as "
-						      "6.1.0-25-amd64, as uname -r prints it)", optarg);
+				ot_error_msg_and_help("-r: %s is not a kernel release (such as "
+						      "6.1.0-25-amd64, as uname -r prints it)", ot_quote(optarg));
 			plan->kernel_release = optarg;
 			break;
 		case OPT_STAPRUN:
@@ -494,6 +561,7 @@ void ot_options_parse(struct ot_plan *plan, int argc, char **argv)
 			plan->events = parse_events(optarg);
 			break;
 		case OPT_MAX_ARGS:
+			max_args_opt = true;
 			plan->max_args = parse_int("--max-args", optarg, 1, OT_MAX_ARGS,
 						   "a number of arguments");
 			break;
@@ -502,6 +570,9 @@ void ot_options_parse(struct ot_plan *plan, int argc, char **argv)
 			plan->args_match = optarg;
 			break;
 		case OPT_CGROUP:
+			if (!*optarg)
+				ot_error_msg_and_help("--cgroup: the path is empty (a cgroup v2 directory, "
+						      "absolute or relative to the cgroup2 mount)");
 			plan->cgroup = optarg;
 			break;
 		case OPT_NEW_CGROUP:
@@ -514,14 +585,22 @@ void ot_options_parse(struct ot_plan *plan, int argc, char **argv)
 			printf("opentrace %s\n", PACKAGE_VERSION);
 			ot_exit(0);
 		case ':':
-			ot_error_msg_and_help("option '%s' needs an argument", clip(argv[optind - 1]));
+			ot_error_msg_and_help("option %s needs an argument", ot_quote(argv[optind - 1]));
 		default:
-			if (optopt)
-				ot_error_msg_and_help("unknown option '-%c'", optopt);
-			ot_error_msg_and_help("unknown option '%s'", clip(argv[optind - 1]));
+			if (optopt) {
+				char opt[3] = { '-', (char)optopt, '\0' };
+
+				ot_error_msg_and_help("unknown option %s", ot_quote(opt));
+			}
+			ot_error_msg_and_help("unknown option %s", ot_quote(argv[optind - 1]));
 		}
 	}
 
+	/* getopt consumed a "--" of its own that nothing follows */
+	dashdash = optind == before + 1 && optind <= argc && !strcmp(argv[before], "--");
+	if (dashdash && optind == argc)
+		ot_error_msg_and_help("-- must be followed by the command to run; with no target, "
+				      "leave out the -- to trace every process");
 	if (optind < argc) {
 		set_target(plan, OT_TARGET_COMMAND, "-- CMD");
 		if (command)
@@ -551,12 +630,25 @@ void ot_options_parse(struct ot_plan *plan, int argc, char **argv)
 		ot_error_msg_and_help("--cgroup and --new-cgroup are mutually exclusive");
 	if (plan->args_match && !(plan->events & OT_EVENTS_EXEC))
 		ot_error_msg_and_help("--args-match filters exec events: add --events exec");
+	check_applies(plan, max_args_opt);
 	plan->out.events = plan->events;
 	plan->out.ppid = plan->follow;
 	if (plan->mode == OT_MODE_LIST && plan->target != OT_TARGET_ALL)
 		ot_error_msg_and_help("--list-backends takes no target");
-	check_stap_modes(plan);
+	if (plan->mode == OT_MODE_LIST && plan->out.format == OT_FORMAT_CSV)
+		ot_error_msg_and_help("--list-backends prints text, or with --format json (or "
+				      "jsonl) one JSON object; not CSV");
+	check_stap_modes(plan, max_args_opt);
 	ot_filter_lower(plan);
+	/* A capture replayed here came from elsewhere: its host is not ours. */
+	if (!plan->out.host && !plan->replay) {
+		struct utsname u;
+
+		if (!uname(&u)) {
+			snprintf(plan->nodename, sizeof(plan->nodename), "%s", u.nodename);
+			plan->out.host = plan->nodename;
+		}
+	}
 }
 
 void ot_plan_free(struct ot_plan *plan)

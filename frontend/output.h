@@ -13,9 +13,12 @@ struct ot_output;
  * message in err. */
 int ot_output_check_fields(const char *list, char *err, size_t errlen);
 
-/* Opens spec->path (or wraps stdout) and writes the header. NULL with a
- * message printed on failure. */
+/* Opens spec->path (or wraps stdout); the header waits for
+ * ot_output_start(). NULL with a message printed on failure. */
 struct ot_output *ot_output_open(const struct ot_output_spec *spec, uint64_t start_ns);
+/* Writes the header: when the trace starts, or before the first event.
+ * -1 if the output cannot be written (reported). */
+int ot_output_start(struct ot_output *out);
 void ot_output_event(struct ot_output *out, const struct ot_event *ev);
 /* Writes the closing summary record (JSON/JSONL) and closes; the summary
  * line on stderr is written for every format. 0, or -1 if any write

@@ -49,12 +49,16 @@ struct ot_output_spec {
 	enum ot_format format;
 	const char *path;	/* NULL: stdout */
 	bool timestamp;		/* -T */
+	bool wall_time;		/* --print-time */
 	bool uid;		/* -U */
+	bool user;		/* --print-user */
 	bool extended;		/* -e */
 	bool ppid;		/* a PPID column (text), when following */
 	unsigned events;	/* the event classes traced, for the columns */
 	bool full_path;		/* -F: a full_path field */
 	const char *fields;	/* --fields, or NULL for the format's default */
+	const char *host;	/* the host field: --host, else the node name;
+				 * NULL for --replay without --host (unknown) */
 };
 
 struct ot_plan {
@@ -95,6 +99,7 @@ struct ot_plan {
 	const char *replay;		/* --replay FILE */
 
 	struct ot_output_spec out;
+	char nodename[65];		/* uname's, the default host field */
 
 	/* The filters above, lowered once for every backend (filter.h). */
 	struct ot_filter filter;

@@ -16,6 +16,38 @@ uint64_t ot_now_ns(void)
 	return (uint64_t)ts.tv_sec * 1000000000ull + ts.tv_nsec;
 }
 
+/* One reading of CLOCK_REALTIME against CLOCK_MONOTONIC: the realtime
+ * read bracketed by two monotonic ones, the tightest pair of a few. */
+static int64_t local_wall_offset(void)
+{
+	struct timespec m1, r, m2;
+	uint64_t best = UINT64_MAX;
+	int64_t offset = 0;
+	int i;
+
+	for (i = 0; i < 4; i++) {
+		uint64_t a, b, w;
+
+		clock_gettime(CLOCK_MONOTONIC, &m1);
+		clock_gettime(CLOCK_REALTIME, &r);
+		clock_gettime(CLOCK_MONOTONIC, &m2);
+		a = (uint64_t)m1.tv_sec * 1000000000ull + m1.tv_nsec;
+		b = (uint64_t)m2.tv_sec * 1000000000ull + m2.tv_nsec;
+		w = (uint64_t)r.tv_sec * 1000000000ull + r.tv_nsec;
+		if (b - a < best) {
+			best = b - a;
+			offset = (int64_t)(w - (a + (b - a) / 2));
+		}
+	}
+	return offset;
+}
+
+void ot_sink_set_clock(struct ot_sink *sink, uint64_t mono_ns, uint64_t wall_ns)
+{
+	sink->clock = wall_ns ? OT_CLOCK_SET : OT_CLOCK_UNKNOWN;
+	sink->wall_offset_ns = (int64_t)(wall_ns - mono_ns);
+}
+
 /* execsnoop's -l: some one argument matches. */
 static bool args_match(const regex_t *re, const char *args, size_t len)
 {
@@ -43,6 +75,22 @@ void ot_sink_event(struct ot_sink *sink, const struct ot_event *ev)
 			return;
 	}
 
+	if (sink->clock == OT_CLOCK_LOCAL) {
+		sink->wall_offset_ns = local_wall_offset();
+		sink->clock = OT_CLOCK_SET;
+	}
+	e.wall_ns = sink->clock == OT_CLOCK_SET ? e.ts_ns + sink->wall_offset_ns : 0;
+	/* Decided here, once for every backend: mode only where the kernel
+	 * used it (it is whatever the register held otherwise), and a return
+	 * that no process ever sees as an interruption, not as an error. */
+	e.status &= ~(OT_EV_MODE_USED | OT_EV_INTERRUPTED);
+	if (e.kind == OT_KIND_CREAT ||
+	    (!ot_kind_is_exec(e.kind) && (e.flags & (OT_O_CREAT | OT_O_TMPFILE_BIT))))
+		e.status |= OT_EV_MODE_USED;
+	else
+		e.mode = 0;
+	if (e.ret <= -OT_ERESTARTSYS && e.ret >= -OT_ERESTART_RESTARTBLOCK)
+		e.status |= OT_EV_INTERRUPTED;
 	e.comm[sizeof(e.comm) - 1] = '\0';
 	e.comm[strnlen(e.comm, 16)] = '\0';
 	if (!e.path)
@@ -62,6 +110,10 @@ void ot_sink_loss(struct ot_sink *sink, uint64_t lost, uint64_t unmatched)
 
 int ot_sink_ready(struct ot_sink *sink)
 {
+	if (ot_output_start(sink->out)) {
+		sink->failed = true;
+		return -1;
+	}
 	if (sink->on_ready)
 		return sink->on_ready(sink->ready_arg);
 	/* With no command to end the run, say how to end it; tests wait for

@@ -12,10 +12,20 @@
 
 struct ot_output;
 
+enum ot_sink_clock {
+	OT_CLOCK_LOCAL,		/* measured here, at the first event */
+	OT_CLOCK_SET,		/* wall_offset_ns is known */
+	OT_CLOCK_UNKNOWN,	/* replayed events without a reference */
+};
+
 struct ot_sink {
 	struct ot_output *out;
 	struct ot_stats stats;
 	uint64_t start_ns;
+	/* CLOCK_REALTIME minus CLOCK_MONOTONIC, taken once per run, so that
+	 * the wall-clock times of events are as monotonic as their ts_ns. */
+	enum ot_sink_clock clock;
+	int64_t wall_offset_ns;
 	uint64_t deadline_ns;			/* CLOCK_MONOTONIC; 0: none */
 	const volatile sig_atomic_t *stop;	/* set by a signal handler */
 	int (*on_ready)(void *arg);		/* releases a held command */
@@ -29,6 +39,11 @@ struct ot_sink {
 };
 
 uint64_t ot_now_ns(void);
+
+/* The wall-clock time of monotonic time mono_ns was wall_ns (from a
+ * capture's reference record); wall_ns 0: the capture has none, and its
+ * events have no wall-clock time. */
+void ot_sink_set_clock(struct ot_sink *sink, uint64_t mono_ns, uint64_t wall_ns);
 
 /* Normalizes ev (bounded comm, path status) and writes it out. */
 void ot_sink_event(struct ot_sink *sink, const struct ot_event *ev);

@@ -1,11 +1,14 @@
 /* libFuzzer harness for the escapers (frontend/escape.c) and the one
  * formatter (frontend/output.c), through the sink's normalizer.
  *
- * The escapers must be lossless and must never let a byte through that
+ * The escapers (the text table's shell words among them) must be lossless and must never let a byte through that
  * could end or forge a record: each output is decoded again here, by a
  * separate reading of the format, and compared with the input. Then a
  * whole event built from the input goes through ot_sink_event in the
- * format and columns the input chooses. */
+ * format and columns the input chooses: one of a few lists, every field
+ * once (the largest record), or names the input picks, repeats and the
+ * alternative names included, which must be refused exactly when some
+ * field is named twice. */
 #include "config.h"
 
 #include <stdbool.h>
@@ -165,6 +168,94 @@ static void check_text(const char *s, size_t n)
 	free(out);
 }
 
+static void word(FILE *f, const char *s, size_t n)
+{
+	ot_text_word(f, s, n, false);
+}
+
+/* A text word, read back as a POSIX shell (bash, for $'...') would: bare
+ * (only the safe bytes, never a space, quote or [), '...' with '\'' for
+ * a quote, or $'...' with text escapes and \'. */
+static void check_word(const char *s, size_t n)
+{
+	size_t len, i, j = 0;
+	char *out = capture(word, s, n, &len);
+	unsigned char *back = malloc(n + 1);
+
+	if (!back || !valid_utf8((unsigned char *)out, len) || !len)
+		abort();
+	for (i = 0; i < len; i++) {
+		unsigned char c = out[i];
+
+		if (c < 0x20 || c == 0x7f)
+			abort();
+		if (c == 0xc2 && i + 1 < len && (unsigned char)out[i + 1] < 0xa0)
+			abort();
+		if (c == 0xe2 && i + 2 < len && !memcmp(out + i + 1, "\x80\xae", 2))
+			abort();
+	}
+	if (out[0] == '$') {
+		if (len < 3 || out[1] != '\'' || out[len - 1] != '\'')
+			abort();
+		for (i = 2; i < len - 1; i++) {
+			unsigned char c = out[i];
+
+			if (j >= n + 1 || c == '\'')
+				abort();	/* a bare quote would end the word */
+			if (c != '\\') {
+				back[j++] = c;
+				continue;
+			}
+			switch (out[++i]) {
+			case '\\': back[j++] = '\\'; break;
+			case '\'': back[j++] = '\''; break;
+			case 'n': back[j++] = '\n'; break;
+			case 'r': back[j++] = '\r'; break;
+			case 't': back[j++] = '\t'; break;
+			case 'x':
+				if (i + 2 >= len - 1 || hexval(out[i + 1]) < 0 || hexval(out[i + 2]) < 0)
+					abort();
+				back[j++] = hexval(out[i + 1]) << 4 | hexval(out[i + 2]);
+				i += 2;
+				break;
+			default:
+				abort();
+			}
+		}
+	} else if (out[0] == '\'') {
+		/* quoted pieces, joined by \' */
+		for (i = 0; i < len;) {
+			if (out[i] == '\\' && i + 1 < len && out[i + 1] == '\'') {
+				back[j++] = '\'';
+				i += 2;
+				continue;
+			}
+			if (out[i++] != '\'')
+				abort();
+			while (i < len && out[i] != '\'') {
+				if (j >= n + 1)
+					abort();
+				back[j++] = out[i++];
+			}
+			if (i++ >= len)
+				abort();	/* an open quote */
+		}
+	} else {
+		for (i = 0; i < len; i++) {
+			unsigned char c = out[i];
+
+			if (c < 0x80 && !strchr("@%+=:,./_-", c) && !(c >= '0' && c <= '9') &&
+			    !((c | 0x20) >= 'a' && (c | 0x20) <= 'z'))
+				abort();	/* a bare word with a shell-special byte */
+			back[j++] = c;
+		}
+	}
+	if (j != n || memcmp(back, s, n))
+		abort();
+	free(back);
+	free(out);
+}
+
 static void check_csv(const char *s, size_t n)
 {
 	char *out = malloc(2 * n + 2), *end;
@@ -191,8 +282,7 @@ static void check_csv(const char *s, size_t n)
  * comm, path and exec arguments cut from the rest. */
 struct header {
 	uint8_t format, opts, kind, status;
-	uint8_t comm_len, path_cut, fields;
-	uint8_t pad;
+	uint8_t comm_len, path_cut, fields, host_len;
 	uint64_t flags;
 	int64_t ret;
 	uint64_t ts, latency;
@@ -201,11 +291,63 @@ struct header {
 };
 
 static const char *const field_lists[] = {
-	("ts_ns,pid,tid,ppid,uid,cgid,comm,kind,dfd,flags,flags_str,mode,filename,return,fd,"
-	 "errno,latency_ns,truncated,args,args_truncated"),
 	"filename,comm,args",
 	"args",
+	"host,time,user,full_path",
 };
+
+/* Every field's name, from the message that lists the known ones. */
+static char names[1024];
+static const char *name_at[64];
+static size_t nnames;
+
+static void load_names(void)
+{
+	char err[1024], *p;
+
+	if (nnames)
+		return;
+	if (!ot_output_check_fields("", err, sizeof(err)) || !(p = strstr(err, "(known: ")))
+		abort();
+	snprintf(names, sizeof(names), "%s", p + 8);
+	names[strcspn(names, ")")] = '\0';
+	for (p = strtok(names, " "); p && nnames < 62; p = strtok(NULL, " "))
+		name_at[nnames++] = p;
+	/* the text titles' names */
+	name_at[nnames++] = "path";
+	name_at[nnames++] = "ts";
+}
+
+/* path is filename, ts is ts_ns */
+static const char *canonical(const char *name)
+{
+	return !strcmp(name, "path") ? "filename" : !strcmp(name, "ts") ? "ts_ns" : name;
+}
+
+/* A list of up to 32 names the input picks; *dup set if one repeats. */
+static void pick_fields(char *list, size_t cap, const uint8_t **data, size_t *n, bool *dup)
+{
+	size_t count = 1, i, j, len = 0;
+	const char *picked[32];
+
+	*dup = false;
+	if (*n) {
+		count += **data % 32;
+		(*data)++;
+		(*n)--;
+	}
+	for (i = 0; i < count && *n; i++) {
+		picked[i] = name_at[(*data)[0] % nnames];
+		(*data)++;
+		(*n)--;
+		for (j = 0; j < i; j++)
+			if (!strcmp(canonical(picked[j]), canonical(picked[i])))
+				*dup = true;
+		len += snprintf(list + len, cap - len, "%s%s", i ? "," : "", picked[i]);
+	}
+	if (!i)
+		snprintf(list, cap, "pid");
+}
 
 static void check_output(const uint8_t *data, size_t size)
 {
@@ -215,7 +357,11 @@ static void check_output(const uint8_t *data, size_t size)
 	struct ot_event ev;
 	const char *rest;
 	size_t n, cut;
+	char list[32 * 24], err[1024];
+	bool dup = false;
+	const uint8_t *p;
 
+	load_names();
 	memset(&h, 0, sizeof(h));
 	memcpy(&h, data, size < sizeof(h) ? size : sizeof(h));
 	rest = (const char *)data + (size < sizeof(h) ? size : sizeof(h));
@@ -229,8 +375,45 @@ static void check_output(const uint8_t *data, size_t size)
 	spec.extended = h.opts & 4;
 	spec.ppid = h.opts & 8;
 	spec.events = (h.opts >> 4) % 3 + 1;
-	if (h.fields % 4)
-		spec.fields = field_lists[h.fields % 4 - 1];
+	spec.wall_time = h.status & 0x40;
+	spec.user = h.status & 0x20;
+	switch (h.fields % 6) {
+	case 0:
+		break;
+	case 1: case 2: case 3:
+		spec.fields = field_lists[h.fields % 6 - 1];
+		break;
+	case 4:		/* every field once: the largest record */
+		for (cut = 0, list[0] = '\0'; cut + 2 < nnames; cut++)
+			snprintf(list + strlen(list), sizeof(list) - strlen(list), "%s%s",
+				 cut ? "," : "", name_at[cut]);
+		spec.fields = list;
+		break;
+	case 5:
+		p = (const uint8_t *)rest;
+		pick_fields(list, sizeof(list), &p, &n, &dup);
+		rest = (const char *)p;
+		if (!ot_output_check_fields(list, err, sizeof(err)) == dup)
+			abort();	/* a repeat accepted, or a list without one refused */
+		spec.fields = list;
+		if (dup) {
+			if (ot_output_open(&spec, 0))
+				abort();
+			return;
+		}
+		break;
+	}
+	/* a host of up to 255 bytes from the input */
+	cut = h.host_len < n ? h.host_len : n;
+	if (h.host_len) {
+		static char host[256];
+
+		memcpy(host, rest, cut);
+		host[cut] = '\0';
+		spec.host = host[0] ? host : NULL;
+		rest += cut;
+		n -= cut;
+	}
 
 	memset(&ev, 0, sizeof(ev));
 	ev.kind = (enum ot_kind)(h.kind % (OT_KIND_MAX + 1));
@@ -252,6 +435,11 @@ static void check_output(const uint8_t *data, size_t size)
 	cut = n ? h.path_cut * n / 255 : 0;
 	ev.path = rest;
 	ev.path_len = cut;
+	/* with -F, the full path is the path as read, whatever it holds */
+	if (h.status & 0x80) {
+		ev.full_path = rest;
+		ev.full_path_len = cut;
+	}
 	ev.args = rest + cut;
 	ev.args_len = n - cut;
 
@@ -269,6 +457,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	check_json((const char *)data, size);
 	check_text((const char *)data, size);
+	check_word((const char *)data, size);
 	check_csv((const char *)data, size);
 	check_output(data, size);
 	return 0;

@@ -1,6 +1,6 @@
 /* libFuzzer harness for the SystemTap backend's record parser
- * (backends/stap.c): the text a stap script prints, which traced processes
- * partly control (their file names, comms and exec arguments).
+ * (backends/stap/parse.c): the text a stap script prints, which traced
+ * processes partly control (their file names, comms and exec arguments).
  *
  * The input is one line. Beyond not crashing or reading out of bounds,
  * what the parser hands on must be safe to use: an event's path and
@@ -16,7 +16,7 @@
 
 #include "output.h"
 #include "sink.h"
-#include "stap.h"
+#include "stap/stap.h"
 
 static struct ot_stap_parsed rec;
 

@@ -14,6 +14,11 @@
  *   hostile   names with a newline, comma, quote, tab, backslash, invalid
  *             UTF-8 and valid UTF-8
  *   slow      one open that blocks ~100 ms on a fifo, opened by a thread
+ *   restart   an open blocked on a fifo, interrupted by a signal whose
+ *             handler has SA_RESTART (the kernel restarts it), then one
+ *             whose handler has not (the process sees EINTR)
+ *   block     an open of DIR/fifo that blocks until the test opens its
+ *             other end, after the trace has ended: reported unfinished
  *   burst N   N opens of one file; prints only N, on fd 3
  *   many N    N processes (this one and N-1 children) open one file once
  *             each; their pids, comma-separated, go to fd 3 before the go
@@ -27,6 +32,7 @@
 #include <grp.h>
 #include <linux/openat2.h>
 #include <pthread.h>
+#include <signal.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -54,7 +60,20 @@ struct rec {
 	const char *json_path;
 	long ret;
 	bool truncated;
+	bool interrupted;	/* a signal cut it: no result came back */
+	bool unfinished;	/* the trace ended first: no result either */
 };
+
+/* What an open that does not create is given as its mode: garbage, which
+ * the kernel ignores and opentrace must not report. */
+#define GARBAGE_MODE 04217274760u
+
+/* Whether the kernel uses the mode: creat, O_CREAT, O_TMPFILE (the
+ * kernel's __O_TMPFILE bit; glibc's __O_TMPFILE includes O_DIRECTORY). */
+static bool mode_used(const struct rec *r)
+{
+	return !strcmp(r->kind, "creat") || (r->flags & (O_CREAT | 020000000));
+}
 
 static void die(const char *what)
 {
@@ -93,6 +112,7 @@ static const char *errno_name(long ret)
 	case EACCES: return "EACCES";
 	case ENAMETOOLONG: return "ENAMETOOLONG";
 	case EEXIST: return "EEXIST";
+	case 512: return "ERESTARTSYS";
 	}
 	fprintf(stderr, "open-helper: unexpected result %ld\n", ret);
 	exit(99);
@@ -100,17 +120,29 @@ static const char *errno_name(long ret)
 
 static void print(const struct rec *r)
 {
+	char mode[16] = "", jmode[16] = "null", ret[24] = "", jret[24] = "null";
+
 	if (!selected(r))
 		return;
-	fprintf(csv, "%d,%d,%u,\"%s\",\"%s\",%d,%ld,%u,\"%s\",%ld,%s%s%s,%d\n",
-		getpid(), r->tid, getuid(), comm, r->kind, r->dfd, r->flags, r->mode,
-		r->csv_path, r->ret, r->ret < 0 ? "\"" : "",
+	if (mode_used(r)) {
+		snprintf(mode, sizeof(mode), "%u", r->mode);
+		snprintf(jmode, sizeof(jmode), "%u", r->mode);
+	}
+	/* an interrupted or unfinished open returned nothing, and no errno the
+	 * process saw */
+	if (!r->interrupted && !r->unfinished) {
+		snprintf(ret, sizeof(ret), "%ld", r->ret);
+		snprintf(jret, sizeof(jret), "%ld", r->ret);
+	}
+	fprintf(csv, "%d,%d,%u,\"%s\",\"%s\",%d,%ld,%s,\"%s\",%s,%s%s%s,%d\n",
+		getpid(), r->tid, getuid(), comm, r->kind, r->dfd, r->flags, mode,
+		r->csv_path, ret, r->ret < 0 ? "\"" : "",
 		r->ret < 0 ? errno_name(r->ret) : "", r->ret < 0 ? "\"" : "", r->truncated);
 	fprintf(jsonl, "{\"type\":\"event\",\"pid\":%d,\"tid\":%d,\"uid\":%u,\"comm\":\"%s\","
-		"\"kind\":\"%s\",\"dfd\":%d,\"flags\":%ld,\"mode\":%u,\"filename\":\"%s\","
-		"\"return\":%ld,\"errno\":%s%s%s,\"truncated\":%s}\n",
-		getpid(), r->tid, getuid(), comm, r->kind, r->dfd, r->flags, r->mode,
-		r->json_path, r->ret, r->ret < 0 ? "\"" : "",
+		"\"kind\":\"%s\",\"dfd\":%d,\"flags\":%ld,\"mode\":%s,\"filename\":\"%s\","
+		"\"return\":%s,\"errno\":%s%s%s,\"truncated\":%s}\n",
+		getpid(), r->tid, getuid(), comm, r->kind, r->dfd, r->flags, jmode,
+		r->json_path, jret, r->ret < 0 ? "\"" : "",
 		r->ret < 0 ? errno_name(r->ret) : "null", r->ret < 0 ? "\"" : "",
 		r->truncated ? "true" : "false");
 }
@@ -156,7 +188,7 @@ static void do_basic(void)
 	r.flags = O_RDONLY | O_DIRECTORY;
 	r.mode = 0;
 	rec_plain(&r, dir);
-	r.ret = dfd = result(syscall(SYS_openat, AT_FDCWD, dir, r.flags, 0));
+	r.ret = dfd = result(syscall(SYS_openat, AT_FDCWD, dir, r.flags, GARBAGE_MODE));
 	print(&r);
 
 	r.dfd = dfd;
@@ -185,7 +217,7 @@ static void do_basic(void)
 	r.flags = O_RDONLY;
 	r.mode = 0;
 	rec_plain(&r, missing);
-	r.ret = result(syscall(SYS_openat, AT_FDCWD, missing, r.flags, 0));
+	r.ret = result(syscall(SYS_openat, AT_FDCWD, missing, r.flags, GARBAGE_MODE));
 	print(&r);
 
 	/* A file only root may read, for EACCES once we are nobody. */
@@ -230,7 +262,7 @@ static void do_basic(void)
 		die("dropping to nobody");
 	rec_plain(&r, secret);
 	r.flags = O_RDONLY;
-	r.ret = result(syscall(SYS_openat, AT_FDCWD, secret, r.flags, 0));
+	r.ret = result(syscall(SYS_openat, AT_FDCWD, secret, r.flags, GARBAGE_MODE));
 	print(&r);
 	(void)fd;
 }
@@ -302,6 +334,124 @@ static void do_slow(void)
 	print(&r);
 }
 
+static volatile sig_atomic_t signalled;
+static int ack_fd;
+
+/* Tells the child the signal has arrived, so that it looks for the
+ * restarted open only once the first one has been cut. */
+static void on_usr1(int sig)
+{
+	signalled = sig;
+	if (write(ack_fd, "s", 1) != 1)
+		_exit(99);
+}
+
+/* Whether process pid sleeps in openat: /proc/PID/syscall names the call
+ * a blocked task is in ("running" otherwise). */
+static bool blocked_in_openat(pid_t pid)
+{
+	char path[64], buf[64];
+	ssize_t n;
+	int fd;
+
+	snprintf(path, sizeof(path), "/proc/%d/syscall", pid);
+	fd = open(path, O_RDONLY);
+	if (fd < 0)
+		die("opening /proc/PID/syscall");
+	n = read(fd, buf, sizeof(buf) - 1);
+	close(fd);
+	if (n < 0)
+		die("reading /proc/PID/syscall");
+	buf[n] = '\0';
+	return atol(buf) == SYS_openat && strncmp(buf, "running", 7);
+}
+
+/* The child: waits until the parent sleeps in its open, signals it, waits
+ * for the handler to have run (a byte on ack) and, when the open is
+ * restarted, for it to sleep again, then opens the fifo's other end. The
+ * child is not traced (-p without -f); its opens are its own business. */
+static void restart_child(pid_t parent, const char *path, int ack, bool restarts)
+{
+	struct timespec ts = { 0, 1000 * 1000 };
+	char c;
+	int fd;
+
+	while (!blocked_in_openat(parent))
+		nanosleep(&ts, NULL);
+	kill(parent, SIGUSR1);
+	if (read(ack, &c, 1) != 1)
+		_exit(99);
+	if (restarts)
+		while (!blocked_in_openat(parent))
+			nanosleep(&ts, NULL);
+	if (!restarts)
+		_exit(0);
+	fd = open(path, O_WRONLY);
+	_exit(fd < 0 ? 99 : 0);
+}
+
+static void restart_round(const char *name, bool restarts)
+{
+	struct rec r = { .tid = getpid(), .dfd = -100, .kind = "openat", .flags = O_RDONLY };
+	struct sigaction sa = { .sa_handler = on_usr1, .sa_flags = restarts ? SA_RESTART : 0 };
+	int ack[2], status;
+	char *path = path_in(name);
+	pid_t child;
+	long ret;
+
+	if (mkfifo(path, 0600) || pipe(ack) || sigaction(SIGUSR1, &sa, NULL))
+		die("restart: setting up");
+	rec_plain(&r, path);
+	signalled = 0;
+	child = fork();
+	if (child < 0)
+		die("fork");
+	if (child == 0)
+		restart_child(getppid(), path, ack[0], restarts);
+	ack_fd = ack[1];
+	ret = result(syscall(SYS_openat, AT_FDCWD, path, r.flags, GARBAGE_MODE));
+	if (restarts) {
+		/* never seen here: the kernel restarted the call */
+		if (ret < 0)
+			die("restart: the open failed");
+	} else if (ret != -EINTR) {
+		die("restart: the open did not fail with EINTR");
+	}
+	if (!signalled)
+		die("restart: no signal");
+	r.ret = -512;
+	r.interrupted = true;
+	print(&r);
+	if (restarts) {
+		r.ret = ret;
+		r.interrupted = false;
+		print(&r);
+	}
+	if (waitpid(child, &status, 0) != child || !WIFEXITED(status) || WEXITSTATUS(status))
+		die("restart: the child failed");
+	close(ack[0]);
+	close(ack[1]);
+}
+
+/* The record comes first: the open returns only after the trace ended. */
+static void do_block(void)
+{
+	struct rec r = { .tid = getpid(), .dfd = -100, .kind = "openat", .flags = O_RDONLY,
+			 .unfinished = true };
+	char *path = path_in("fifo");
+	long fd;
+
+	if (mkfifo(path, 0600))
+		die("mkfifo");
+	rec_plain(&r, path);
+	print(&r);
+	if (fflush(csv) || fflush(jsonl))
+		die("writing the record");
+	fd = result(syscall(SYS_openat, AT_FDCWD, path, r.flags, GARBAGE_MODE));
+	if (fd < 0)
+		die("block: the open failed");
+}
+
 static void do_burst(long n)
 {
 	char *f = path_in("f");
@@ -368,7 +518,8 @@ int main(int argc, char **argv)
 	int counted;
 
 	if (argc < 3) {
-		fputs("usage: open-helper basic|hostile|slow|burst N|many N DIR [SELECT]\n", stderr);
+		fputs("usage: open-helper basic|hostile|slow|restart|block|burst N|many N DIR [SELECT]\n",
+		      stderr);
 		return 99;
 	}
 	counted = !strcmp(argv[1], "burst") || !strcmp(argv[1], "many");
@@ -394,6 +545,12 @@ int main(int argc, char **argv)
 		do_hostile();
 	else if (!strcmp(argv[1], "slow"))
 		do_slow();
+	else if (!strcmp(argv[1], "block"))
+		do_block();
+	else if (!strcmp(argv[1], "restart")) {
+		restart_round("restarted", true);
+		restart_round("interrupted", false);
+	}
 	else if (!strcmp(argv[1], "burst"))
 		do_burst(atol(argv[2]));
 	else if (!strcmp(argv[1], "many"))

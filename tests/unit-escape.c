@@ -43,6 +43,19 @@ static void csv_string(FILE *f, const char *s, size_t n)
 #define JSON(in, want) check(ot_json_string, "json", in, sizeof(in) - 1, want)
 #define TEXT(in, want) check(ot_text_string, "text", in, sizeof(in) - 1, want)
 
+static void word(FILE *f, const char *s, size_t n)
+{
+	ot_text_word(f, s, n, false);
+}
+
+static void quoted_word(FILE *f, const char *s, size_t n)
+{
+	ot_text_word(f, s, n, true);
+}
+
+#define WORD(in, want) check(word, "word", in, sizeof(in) - 1, want)
+#define QWORD(in, want) check(quoted_word, "quoted word", in, sizeof(in) - 1, want)
+
 int main(void)
 {
 	CSV("/etc/passwd", "\"/etc/passwd\"");
@@ -82,6 +95,30 @@ int main(void)
 	TEXT("\xe2\x80\xa9\xe2\x80\xaf\xe2\x81\xa5", "\xe2\x80\xa9\xe2\x80\xaf\xe2\x81\xa5");
 	JSON("\xe2\x80\xae", "\"\xe2\x80\xae\"");
 	TEXT("\x7f", "\\x7f");
+	TEXT("it's", "it's");
+	JSON("it's", "\"it's\"");
+
+	/* text words: what a shell reads back as the same bytes */
+	WORD("/etc/ld.so.cache", "/etc/ld.so.cache");
+	WORD("a-b_c+d=e:f,g@h%i", "a-b_c+d=e:f,g@h%i");
+	WORD("caf\xc3\xa9", "caf\xc3\xa9");
+	WORD("", "''");
+	WORD("x [truncated]", "'x [truncated]'");
+	WORD("[unreadable]", "'[unreadable]'");
+	WORD("...", "...");
+	WORD("a\", \"b", "'a\", \"b'");
+	WORD("it's", "'it'\\''s'");
+	WORD("''", "''\\'''\\'''");
+	WORD("$HOME;*", "'$HOME;*'");
+	WORD("back\\slash", "$'back\\\\slash'");
+	WORD("new\nline's", "$'new\\nline\\'s'");
+	WORD("bad\xff", "$'bad\\xff'");
+	WORD("\xc2\x9b" "2J", "$'\\xc2\\x9b2J'");
+	WORD("a\xe2\x80\xaetxt.exe", "$'a\\xe2\\x80\\xaetxt.exe'");
+	WORD("\x1b]2;x\a", "$'\\x1b]2;x\\x07'");
+	QWORD("nobody", "'nobody'");
+	QWORD("", "''");
+	QWORD("\n", "$'\\n'");
 
 	if (failures)
 		fprintf(stderr, "%d checks failed\n", failures);

@@ -7,7 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "stap.h"
+#include "stap/stap.h"
 
 static int failures;
 
@@ -68,7 +68,10 @@ static void test_fields(void)
 	CHECK(parse("OT1 creat 5 1 7 7 1 0 577 384 -100 4 \"x\" \"/a\"") == OT_STAP_EVENT &&
 	      rec.ev.kind == OT_KIND_CREAT, "creat");
 
-	CHECK(parse("OT1 ready 123456789") == OT_STAP_READY && rec.ts_ns == 123456789, "ready");
+	CHECK(parse("OT1 ready 123456789") == OT_STAP_READY && rec.ts_ns == 123456789 &&
+	      rec.wall_ns == 0, "ready");
+	CHECK(parse("OT1 ready 123456789 1763840000000000000") == OT_STAP_READY &&
+	      rec.ts_ns == 123456789 && rec.wall_ns == 1763840000000000000ull, "ready with a wall clock");
 	CHECK(parse("OT1 end 4") == OT_STAP_END && rec.unmatched == 4, "end");
 	CHECK(parse("Pass 5: starting run.") == OT_STAP_OTHER, "other");
 	CHECK(parse("") == OT_STAP_OTHER, "empty line");
@@ -152,7 +155,9 @@ static void test_hostile(void)
 	expect_bad("OT1 openat 1 1 1 1 1 1 1 1 1 1 \"seventeen bytes!!\" \"/a\"");
 	expect_bad("OT1 openat 1 1 1 1 1 1 1 1 1 1 x \"/a\"");
 	expect_bad("OT1 ready");
-	expect_bad("OT1 ready 1 2");
+	expect_bad("OT1 ready 1 2 3");
+	expect_bad("OT1 ready 1 0");
+	expect_bad("OT1 ready 1 -5");
 	expect_bad("OT1 end x");
 
 	/* a path far beyond PATH_MAX is cut at the parser's bound, marked */

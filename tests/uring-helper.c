@@ -64,8 +64,11 @@ static int run(void)
 static void print(const char *kind, int dfd, long flags, unsigned mode, const char *path,
 		  int res, long slot)
 {
-	fprintf(csv, "%d,%d,\"%s\",\"%s\",%d,%ld,%u,\"%s\",%d,", getpid(), gettid(), comm, kind,
-		dfd, flags, mode, path, res);
+	fprintf(csv, "%d,%d,\"%s\",\"%s\",%d,%ld,", getpid(), gettid(), comm, kind, dfd, flags);
+	/* the mode only where the open creates: the kernel ignores it elsewhere */
+	if (flags & O_CREAT)
+		fprintf(csv, "%u", mode);
+	fprintf(csv, ",\"%s\",%d,", path, res);
 	if (res < 0)
 		fprintf(csv, "\"%s\"", errno_name(res));
 	fputc(',', csv);

@@ -54,46 +54,20 @@ for p in stap qemu-system-x86_64 busybox cpio dpkg-deb apt-get python3; do
 done
 [ -x "$OPENTRACE" ] || die "no opentrace at $OPENTRACE (make first)"
 
-# The kernel: the one whose headers are installed, so stap -r can build.
-REL=${OT_LAB_RELEASE:-$(ls -d /usr/src/linux-headers-*-amd64 2>/dev/null |
-	sed 's,.*/linux-headers-,,' | sort -V | tail -n 1)}
-[ -n "$REL" ] || skip "no linux-headers-*-amd64 installed (apt install linux-headers-amd64)"
-[ -d "/lib/modules/$REL/build" ] || skip "no /lib/modules/$REL/build for stap -r $REL"
-
+. "$VM/guest.sh"
+OT_GUEST_CACHE=$CACHE
 rm -rf "$W"
-mkdir -p "$CACHE" "$SHARE" "$W/initramfs" || die "cannot create $W"
+mkdir -p "$CACHE" "$SHARE" || die "cannot create $W"
 
-# 1. kernel and initramfs
-K=$CACHE/linux-image-$REL
-if [ ! -f "$K/boot/vmlinuz-$REL" ]; then
-	say "fetching linux-image-$REL"
-	rm -rf "$K" "$CACHE/deb"
-	mkdir -p "$CACHE/deb"
-	(cd "$CACHE/deb" && apt-get download "linux-image-$REL" > /dev/null 2>&1 ||
-		apt-get download "linux-image-$REL-unsigned" > /dev/null) ||
-		die "apt-get download linux-image-$REL failed"
-	dpkg-deb -x "$CACHE"/deb/linux-image-*.deb "$K" || die "dpkg-deb -x failed"
-	rm -rf "$CACHE/deb"
-fi
-I=$W/initramfs
-mkdir -p "$I/bin" "$I/lib/modules" "$I/proc" "$I/sys" "$I/dev" "$I/host"
-cp "$(command -v busybox)" "$I/bin/busybox"
-cp "$VM/init" "$I/init"
-chmod +x "$I/init" "$I/bin/busybox"
-for m in virtio_ring virtio virtio_pci_modern_dev virtio_pci_legacy_dev virtio_pci \
-	 9pnet 9pnet_virtio netfs fscache 9p; do
-	ko=$(find "$K/lib/modules/$REL/kernel" -name "$m.ko" | head -n 1)
-	[ -n "$ko" ] || die "the kernel package has no $m.ko"
-	cp "$ko" "$I/lib/modules/"
-done
-(cd "$I" && find . | cpio -o -H newc 2> /dev/null | gzip -1) > "$W/initramfs.gz" ||
-	die "packing the initramfs failed"
+# 1. kernel, headers and initramfs
+ot_guest_kernel bookworm || die "fetching bookworm's kernel failed"
+REL=$OT_GUEST_REL
+ot_guest_initramfs "$W/initramfs.gz" || die "building the initramfs failed"
 say "kernel $REL and initramfs ready"
 
 # 2. the runtime, the modules and the workload
 RT=$CACHE/stap-runtime
-if grep -q 'task_work_cancel_func' /usr/src/linux-headers-*-common/include/linux/task_work.h \
-		/usr/src/linux-headers-"$REL"/include/linux/task_work.h 2> /dev/null &&
+if grep -q 'task_work_cancel_func' "$OT_GUEST_SOURCE/include/linux/task_work.h" 2> /dev/null &&
    grep -q '(&task_work_cancel)' /usr/share/systemtap/runtime/stp_task_work.c; then
 	# The kernel renamed task_work_cancel() to task_work_cancel_func();
 	# this stap's runtime still calls the old name (opentrace says so when
@@ -112,9 +86,9 @@ fi
 ${CC:-cc} -static -O2 -o "$SHARE/lab-opens" "$VM/lab-opens.c" || die "building the workload failed"
 
 say "building modules for $REL (stap -p4; minutes on a cold stap cache)"
-"$OPENTRACE" -S --build-module "$SHARE/ot_lab.ko" -r "$REL" -- /bin/true \
+ot_guest_with_headers "$OPENTRACE" -S --build-module "$SHARE/ot_lab.ko" -r "$REL" -- /bin/true \
 	2> "$W/build1.err" || { cat "$W/build1.err"; die "--build-module (command target)"; }
-"$OPENTRACE" -S --build-module "$SHARE/ot_lab_f.ko" -r "$REL" -u 0 -n lab-op -x --flags 'O_RDONLY|O_CREAT' \
+ot_guest_with_headers "$OPENTRACE" -S --build-module "$SHARE/ot_lab_f.ko" -r "$REL" -u 0 -n lab-op -x --flags 'O_RDONLY|O_CREAT' \
 	2> "$W/build2.err" || { cat "$W/build2.err"; die "--build-module (filters)"; }
 # The live run's module, built on the host into the cache the guest's stap
 # will find: same script on stdin, same runtime, so the same C and hash.
@@ -123,7 +97,7 @@ say "building modules for $REL (stap -p4; minutes on a cold stap cache)"
 STAPHOME=$CACHE/stap-home
 mkdir -p "$STAPHOME"
 "$OPENTRACE" -S --emit --events open,exec -- /bin/true > "$W/live.stp"
-sed 1d "$W/live.stp" | HOME=$STAPHOME bash -c 'f=$1 r=$2 args=()
+sed 1d "$W/live.stp" | ot_guest_with_headers env HOME="$STAPHOME" bash -c 'f=$1 r=$2 args=()
 	eval "set -- $(sed -n "1s/^# run: stap //p" "$f")"
 	while [ $# -gt 0 ]; do
 		case $1 in
@@ -208,17 +182,8 @@ EOF
 
 # 4. boot; the console is the guest's log
 say "booting the guest"
-timeout "${OT_LAB_TIMEOUT:-900}" qemu-system-x86_64 -m 512 -smp 1 -cpu max \
-	-accel tcg,thread=multi -nographic -no-reboot -nic none \
-	-kernel "$K/boot/vmlinuz-$REL" -initrd "$W/initramfs.gz" \
-	-append "console=ttyS0 quiet panic=-1 ot_job=$SHARE/job.sh ot_share=$SHARE ot_home=$STAPHOME" \
-	-fsdev local,id=r,path=/,security_model=none,readonly=on,multidevs=remap \
-	-device virtio-9p-pci,fsdev=r,mount_tag=hostroot \
-	-fsdev local,id=s,path="$SHARE",security_model=none,multidevs=remap \
-	-device virtio-9p-pci,fsdev=s,mount_tag=labshare \
-	-fsdev local,id=h,path="$STAPHOME",security_model=none,multidevs=remap \
-	-device virtio-9p-pci,fsdev=h,mount_tag=staphome \
-	< /dev/null > "$W/console.log" 2>&1
+OT_GUEST_RW="$SHARE $STAPHOME" OT_GUEST_TIMEOUT=${OT_LAB_TIMEOUT:-900} \
+	ot_guest_boot "$W/initramfs.gz" "$SHARE/job.sh" "$W/console.log"
 qrc=$?
 grep -E '^(lab-init|job):' "$W/console.log" | sed 's/\r$//' | sed 's/^/  /'
 [ $qrc = 0 ] || { tail -n 40 "$W/console.log"; die "qemu exited with $qrc (124: timed out)"; }

@@ -1,8 +1,8 @@
 /* The SystemTap backend's record parser, shared by live runs, --staprun,
- * --replay and the unit tests. The record grammar is described at the top
- * of templates/stap/opentrace.stp. */
-#ifndef OPENTRACE_BACKENDS_STAP_H
-#define OPENTRACE_BACKENDS_STAP_H
+ * --replay, the unit tests and the fuzzer. The record grammar is
+ * described at the top of templates/stap/opentrace.stp. */
+#ifndef OPENTRACE_BACKENDS_STAP_STAP_H
+#define OPENTRACE_BACKENDS_STAP_STAP_H
 
 #include <stddef.h>
 #include <stdint.h>
@@ -31,6 +31,8 @@ enum ot_stap_record {
 struct ot_stap_parsed {
 	struct ot_event ev;	/* OT_STAP_EVENT; ev.path points into path */
 	uint64_t ts_ns;		/* OT_STAP_READY */
+	uint64_t wall_ns;	/* OT_STAP_READY: ts_ns in CLOCK_REALTIME; 0 in
+				 * records of older scripts, which lack it */
 	uint64_t unmatched;	/* OT_STAP_END */
 	char path[OT_STAP_PATH_MAX];
 	char args[OT_STAP_ARGS_MAX];

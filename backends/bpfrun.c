@@ -138,15 +138,17 @@ static int fill_cgroup(struct ot_bpf_run *r, const struct ot_targets *t)
  * the set and attaching; elsewhere, each ended one. */
 static bool prune_pids(struct ot_bpf_run *r)
 {
-	__u32 key, next;
-	bool any = false, first = true;
+	/* Pid 0 is never in the set, and the key after a missing one is the
+	 * first: the walk starts there (a NULL key, the same to the kernel,
+	 * is a bad read to valgrind). */
+	__u32 key = 0, next;
+	bool any = false;
 
-	while (!ot_bpf_map_next_key(r->pids_fd, first ? NULL : &key, &next)) {
-		first = false;
+	while (!ot_bpf_map_next_key(r->pids_fd, &key, &next)) {
 		if (!ot_process_alive(next)) {
 			ot_bpf_map_delete(r->pids_fd, &next);
 			/* restart: the deleted key cannot lead to the next one */
-			first = true;
+			key = 0;
 			continue;
 		}
 		any = true;
@@ -157,9 +159,7 @@ static bool prune_pids(struct ot_bpf_run *r)
 
 static bool pid_set_empty(struct ot_bpf_run *r)
 {
-	/* Pid 0 is never in the set, and the key after a missing one is the
-	 * first: the same as a NULL key, which valgrind takes for a bad read. */
-	__u32 none = 0, key;
+	__u32 none = 0, key;	/* as in prune_pids */
 
 	return ot_bpf_map_next_key(r->pids_fd, &none, &key) != 0;
 }
@@ -215,7 +215,6 @@ static void send_pending(struct ot_bpf_run *r, int fd, size_t rec_off)
 	__u32 key_size, value_size;
 	uint64_t now = ot_now_ns(), n = 0;
 	char *key, *next, *value;
-	bool first = true;
 
 	if (fd < 0 || map_sizes(fd, &key_size, &value_size) ||
 	    value_size < rec_off + sizeof(struct ot_record))
@@ -223,10 +222,11 @@ static void send_pending(struct ot_bpf_run *r, int fd, size_t rec_off)
 	key = ot_xcalloc(2, key_size);
 	next = key + key_size;
 	value = ot_xmalloc(value_size);
-	while (!ot_bpf_map_next_key(fd, first ? NULL : key, next)) {
+	/* The walk starts from an all-zero key, which no pending entry has
+	 * (its thread would be the idle task), as in prune_pids. */
+	while (!ot_bpf_map_next_key(fd, key, next)) {
 		struct ot_record *rec = (struct ot_record *)(value + rec_off);
 
-		first = false;
 		memcpy(key, next, key_size);
 		if (ot_bpf_map_lookup(fd, key, value))
 			continue;

@@ -63,6 +63,17 @@ require_backend_()
 	esac
 }
 
+# The BPF backends a live test runs each scenario with: make check-valgrind
+# leaves bcc out, since memcheck would run LLVM's compile of its program
+# (minutes per start); the bcc-* tests and plain make check run it.
+bpf_backends_()
+{
+	case $OPENTRACE in
+	*valgrind*) echo libbpf ;;
+	*) echo libbpf bcc ;;
+	esac
+}
+
 bcc_ring_()
 {
 	"$OPENTRACE" -B bcc --emit | grep -q '^#define OT_HOST_RING_PAGES [1-9]'

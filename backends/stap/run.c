@@ -91,13 +91,10 @@ static void module_name(const char *file, char name[MODULE_NAME_MAX + 1])
 	if (n <= 3 || strcmp(base + n - 3, ".ko"))
 		ot_error_msg_and_help("--build-module: %s does not end in .ko", ot_quote(file));
 	n -= 3;
-	if (n > MODULE_NAME_MAX || strspn(base, "abcdefghijklmnopqrstuvwxyz0123456789_") != n) {
-		char *bad = ot_xasprintf("%.*s", (int)n, base);
-
+	if (n > MODULE_NAME_MAX || strspn(base, "abcdefghijklmnopqrstuvwxyz0123456789_") != n)
 		ot_error_msg_and_help("--build-module: a module's name is its file name without "
 				      ".ko, and must be at most %d lowercase letters, digits and _ "
-				      "(%s is not)", MODULE_NAME_MAX, ot_quote(bad));
-	}
+				      "(%s is not)", MODULE_NAME_MAX, ot_quote(base));
 	memcpy(name, base, n);
 	name[n] = '\0';
 }

@@ -65,7 +65,10 @@ static int bcc_emit(const struct ot_plan *plan, FILE *out)
 	return 0;
 }
 
-#define MAX_ATTACH (2 * OT_SC_MAX + 2)
+/* What attach() can make: task_newtask, sched_process_exit and
+ * sched_process_exec, then an entry and an exit per syscall (kprobes or
+ * tracepoints; raw tracepoints take two for them all). */
+#define MAX_ATTACH (3 + 2 * OT_SC_MAX)
 
 struct bcc_run {
 	const struct ot_plan *plan;
@@ -92,6 +95,12 @@ static int load_prog(struct bcc_run *r, const char *func, enum bpf_prog_type typ
 			p = &r->im.progs[i];
 	if (!p) {
 		ot_error_msg("bcc: the compiled text has no function %s", func);
+		return -1;
+	}
+	/* one slot of each table per program: a bound that cannot hold is a
+	 * bug here, never a reason to write past them */
+	if (r->nprogs >= MAX_ATTACH || r->natt >= MAX_ATTACH) {
+		ot_error_msg("bcc: more than %d programs to attach (%s)", MAX_ATTACH, func);
 		return -1;
 	}
 	/* without a buffer of ours, libbcc prints the verifier's log */
@@ -323,8 +332,10 @@ static int bcc_run(const struct ot_plan *plan, const struct ot_targets *targets,
 	 * structures; the BCC program has no layout for them: say so rather
 	 * than leave them out silently. */
 	if ((plan->events & OT_EVENTS_OPEN) &&
-	    ot_tracepoint_exists(r->host.tracefs ? r->host.tracefs : OT_TRACEFS_DEFAULT,
-				 "io_uring", "io_uring_submit_req"))
+	    (ot_tracepoint_exists(r->host.tracefs ? r->host.tracefs : OT_TRACEFS_DEFAULT,
+				  "io_uring", "io_uring_submit_req") ||
+	     ot_tracepoint_exists(r->host.tracefs ? r->host.tracefs : OT_TRACEFS_DEFAULT,
+				  "io_uring", "io_uring_submit_sqe")))
 		ot_error_msg("bcc: io_uring opens are not traced by this backend (-B libbpf "
 			     "traces them)");
 	rc = ot_bpf_run(&run, plan, targets, sink);

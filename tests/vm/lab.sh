@@ -74,8 +74,8 @@ known()	# RELEASE CELL: prints "PATTERN<TAB>EXPLANATION" or nothing
 		printf '%s\t%s\n' 'lacks BPF ring buffers or task storage' \
 			'the libbpf backend needs BPF task storage (Linux 5.11) and ring buffers (5.8); use -B bcc' ;;
 	6.12.*:stap-*)
-		printf '%s\t%s\n' 'get_user_pages_remote|strlcpy|do_each_thread|asm/unaligned.h' \
-			"SystemTap 4.8's runtime does not compile against 6.12 (kernel APIs changed in 6.5-6.12: get_user_pages_remote() lost an argument, strlcpy() and do_each_thread() were removed, asm/unaligned.h moved); SystemTap 5.1 or later is needed" ;;
+		printf '%s\t%s\n' "resolving probe point: identifier 'kernel'|get_user_pages_remote|strlcpy|do_each_thread|asm/unaligned.h" \
+			"SystemTap 4.8 cannot build for 6.12: its tracepoint query defines COUNT_ARGS, which Linux 6.7 added to linux/args.h, and 6.12 builds with -Werror, so no kernel.trace() probe resolves (pass 2); its runtime also calls kernel APIs changed in 6.5-6.12 (get_user_pages_remote(), strlcpy(), do_each_thread(), asm/unaligned.h); SystemTap 5.1 or later is needed" ;;
 	esac
 }
 

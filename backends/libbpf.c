@@ -7,9 +7,12 @@
 
 #include <errno.h>
 #include <inttypes.h>
-#include <pthread.h>
+#include <malloc.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
+#include <sys/syscall.h>
 #include <unistd.h>
 
 #include <bpf/bpf.h>
@@ -25,6 +28,17 @@
 #include "tracefs.h"
 
 #define DEFAULT_RING (8u << 20)
+/* syscalls this architecture lacks (open and creat on arm64), and
+ * openat2, which has one number everywhere, for older C libraries */
+#ifndef SYS_open
+#define SYS_open -1
+#endif
+#ifndef SYS_creat
+#define SYS_creat -1
+#endif
+#ifndef SYS_openat2
+#define SYS_openat2 437
+#endif
 
 static int libbpf_probe(char *why, size_t len)
 {
@@ -55,7 +69,7 @@ static int libbpf_probe(char *why, size_t len)
 		snprintf(why, len, "tracefs is not mounted and /sys/kernel/tracing does not exist");
 		return -1;
 	}
-	if (tracefs && !ot_tracepoint_exists(tracefs, "syscalls", "sys_enter_openat")) {
+	if (tracefs && !ot_tracepoint_exists(tracefs, "raw_syscalls", "sys_enter")) {
 		snprintf(why, len, "the kernel has no syscall tracepoints (CONFIG_FTRACE_SYSCALLS); "
 			 "use -B bcc, which can fall back to kprobes");
 		return -1;
@@ -72,10 +86,11 @@ static int libbpf_emit(const struct ot_plan *plan, FILE *out)
 
 	fprintf(out, "# opentrace %s, libbpf backend: bpf/opentrace.bpf.c (embedded skeleton)\n",
 		PACKAGE_VERSION);
-	fprintf(out, "# probes:%s%s tp_btf/sched_process_{fork,exit}%s\n",
-		f->events & OT_EVENTS_OPEN ? " syscalls:sys_{enter,exit}_{open,openat,openat2,creat}"
-			" io_uring:io_uring_{submit_req,complete} tp_btf/io_uring_req_failed" : "",
-		f->events & OT_EVENTS_EXEC ? " syscalls:sys_{enter,exit}_{execve,execveat}" : "",
+	fprintf(out, "# probes: tp_btf/sys_{enter,exit} (%s%s%s)%s tp_btf/sched_process_{fork,exit}%s\n",
+		f->events & OT_EVENTS_OPEN ? "open, openat, openat2, creat" : "",
+		(f->events & OT_EVENTS_OPEN) && (f->events & OT_EVENTS_EXEC) ? ", " : "",
+		f->events & OT_EVENTS_EXEC ? "execve, execveat" : "",
+		f->events & OT_EVENTS_OPEN ? " tp_btf/io_uring_{submit_req,complete,req_failed}" : "",
 		f->events & OT_EVENTS_EXEC ? " tp_btf/sched_process_exec" : "");
 	ot_filter_print(out, f, "targ.", " = ", "\n");
 	for (i = 0; i < f->comm_len; i++)
@@ -110,51 +125,38 @@ static int print_libbpf(enum libbpf_print_level level, const char *fmt, va_list 
 	return vfprintf(stderr, fmt, ap);
 }
 
-/* Leaves out the programs of event classes not asked for, and those whose
- * tracepoint this kernel lacks (no open(2) on arm64, no openat2 before
- * 5.6). */
-static void skip_unneeded(struct opentrace_bpf *skel, const struct ot_filter *f,
-			  const char *tracefs)
+/* The syscalls traced, by this architecture's numbers, and the io_uring
+ * programs, left out unless opens are asked for and the kernel has their
+ * tracepoints. The event classes not asked for are left out by the
+ * verifier: the programs test the filter's events, which is rodata. */
+static void set_syscalls(struct opentrace_bpf *skel, const struct ot_filter *f,
+			 const char *tracefs)
 {
-	static const struct {
-		const char *name;
-		unsigned class;
-	} syscalls[] = {
-#define SYSCALL(kind, name, class) { #name, OT_EVENTS_##class },
-		OT_SYSCALLS(SYSCALL)
-#undef SYSCALL
-	};
 	bool uring = f->events & OT_EVENTS_OPEN;
-	char enter[64], exit_[64];
-	size_t i;
 
-	if (uring && !(ot_tracepoint_exists(tracefs, "io_uring", "io_uring_submit_req") &&
-		       ot_tracepoint_exists(tracefs, "io_uring", "io_uring_complete") &&
-		       ot_tracepoint_exists(tracefs, "io_uring", "io_uring_req_failed"))) {
-		ot_error_msg("io_uring opens are not traced on this kernel: it lacks the "
-			     "io_uring_submit_req, io_uring_complete or io_uring_req_failed "
-			     "tracepoint (Linux 6.4 or later has them)");
+#define NR(kind, name, class) skel->rodata->targ_nr[OT_KIND_##kind] = SYS_##name;
+	OT_SYSCALLS(NR)
+#undef NR
+	/* Linux 6.1 names the submission io_uring_submit_sqe, with the same
+	 * request first (and a flag after it the program does not read). */
+	if (uring && !ot_tracepoint_exists(tracefs, "io_uring", "io_uring_submit_req") &&
+	    ot_tracepoint_exists(tracefs, "io_uring", "io_uring_submit_sqe"))
+		bpf_program__set_attach_target(skel->progs.ot_uring_submit, 0,
+					       "io_uring_submit_sqe");
+	else if (uring && !ot_tracepoint_exists(tracefs, "io_uring", "io_uring_submit_req"))
 		uring = false;
-	}
+	if (uring && !(ot_tracepoint_exists(tracefs, "io_uring", "io_uring_complete") &&
+		       ot_tracepoint_exists(tracefs, "io_uring", "io_uring_req_failed")))
+		uring = false;
+	if ((f->events & OT_EVENTS_OPEN) && !uring)
+		ot_error_msg("io_uring opens are not traced on this kernel: it lacks the "
+			     "io_uring_submit_req (or _sqe), io_uring_complete or "
+			     "io_uring_req_failed tracepoint (Linux 6.1 or later has them)");
 	bpf_program__set_autoload(skel->progs.ot_exec_done, f->events & OT_EVENTS_EXEC);
 	if (!uring) {
 		bpf_program__set_autoload(skel->progs.ot_uring_submit, false);
 		bpf_program__set_autoload(skel->progs.ot_uring_failed, false);
 		bpf_program__set_autoload(skel->progs.ot_uring_complete, false);
-	}
-	for (i = 0; i < sizeof(syscalls) / sizeof(syscalls[0]); i++) {
-		bool want;
-
-		snprintf(enter, sizeof(enter), "sys_enter_%s", syscalls[i].name);
-		snprintf(exit_, sizeof(exit_), "sys_exit_%s", syscalls[i].name);
-		want = (f->events & syscalls[i].class) &&
-		       ot_tracepoint_exists(tracefs, "syscalls", enter) &&
-		       ot_tracepoint_exists(tracefs, "syscalls", exit_);
-		/* the programs are named after their tracepoints */
-		snprintf(enter, sizeof(enter), "ot_enter_%s", syscalls[i].name);
-		snprintf(exit_, sizeof(exit_), "ot_exit_%s", syscalls[i].name);
-		bpf_program__set_autoload(bpf_object__find_program_by_name(skel->obj, enter), want);
-		bpf_program__set_autoload(bpf_object__find_program_by_name(skel->obj, exit_), want);
 	}
 }
 
@@ -169,34 +171,11 @@ static int attach(void *skel)
 	return err;
 }
 
-static void *destroy_link(void *link)
+/* Every link is a raw tracepoint's (tp_btf), whose release does not wait
+ * for an RCU grace period as a perf-event tracepoint's does. */
+static void detach(void *skel)
 {
-	bpf_link__destroy(link);
-	return NULL;
-}
-
-/* Detaching a tracepoint waits for RCU grace periods, about 50 ms each
- * here; links destroyed one by one made every run end half a second late.
- * Destroyed together, the waits overlap. */
-static void detach(void *skel_)
-{
-	const struct bpf_object_skeleton *s = ((struct opentrace_bpf *)skel_)->skeleton;
-	pthread_t threads[64];
-	int i, n = 0;
-
-	for (i = 0; i < s->prog_cnt; i++) {
-		struct bpf_link **link = s->progs[i].link;
-
-		if (!*link)
-			continue;
-		if (n < 64 && !pthread_create(&threads[n], NULL, destroy_link, *link))
-			n++;
-		else
-			bpf_link__destroy(*link);
-		*link = NULL;
-	}
-	while (n--)
-		pthread_join(threads[n], NULL);
+	opentrace_bpf__detach(skel);
 }
 
 /* The entries in task storage whose exit never came: the iterator sends
@@ -219,6 +198,43 @@ static void finish(void *skel_)
 		close(fd);
 	}
 	bpf_link__destroy(link);
+}
+
+/* libbpf 1.1 reads the kernel's BTF (5.5 MB here) into one buffer and
+ * copies it into another, both new memory touched 4 KB at a time. Where
+ * the hypervisor shadows the guest's page tables, as on the development
+ * VM, a page fault costs ~35 us: those 11 MB were 50-100 ms of every
+ * start, more than anything else. So the load runs on heap memory asked
+ * for huge pages before anything touches it (a few 2 MB faults instead of
+ * 2800), and the heap is trimmed afterwards. Peak RSS grows by 1-2 MB
+ * (whole huge pages), to 15-16 MB. glibc's allocator only. */
+static int load_on_huge_pages(struct opentrace_bpf *skel)
+{
+#if defined(M_MMAP_THRESHOLD) && defined(M_TRIM_THRESHOLD) && defined(MADV_HUGEPAGE)
+	const size_t span = 16u << 20, huge = 2u << 20, dflt = 128u << 10;
+	uintptr_t start, end;
+	char *p;
+	int err;
+
+	/* large blocks from the heap, and the heap kept when they are freed */
+	mallopt(M_MMAP_THRESHOLD, 2 * span);
+	mallopt(M_TRIM_THRESHOLD, 2 * span);
+	p = malloc(span);
+	if (p) {
+		start = ((uintptr_t)p + huge - 1) & ~(uintptr_t)(huge - 1);
+		end = ((uintptr_t)p + span) & ~(uintptr_t)(huge - 1);
+		if (end > start)
+			madvise((void *)start, end - start, MADV_HUGEPAGE);
+		free(p);
+	}
+	err = opentrace_bpf__load(skel);
+	mallopt(M_MMAP_THRESHOLD, dflt);
+	mallopt(M_TRIM_THRESHOLD, dflt);
+	malloc_trim(0);
+	return err;
+#else
+	return opentrace_bpf__load(skel);
+#endif
 }
 
 static int libbpf_run(const struct ot_plan *plan, const struct ot_targets *targets,
@@ -254,14 +270,14 @@ static int libbpf_run(const struct ot_plan *plan, const struct ot_targets *targe
 	skel->rodata->targ_self_tgid = getpid();
 	/* wake user space early when an eighth of the ring is pending */
 	skel->rodata->targ_wakeup_bytes = ring / 8;
-	skip_unneeded(skel, &plan->filter, tracefs);
+	set_syscalls(skel, &plan->filter, tracefs);
 	/* run at the end, by finish() */
 	bpf_program__set_autoattach(skel->progs.ot_unfinished, false);
 	if (bpf_map__set_max_entries(skel->maps.events, ring)) {
 		ot_error_msg("libbpf: cannot size the ring buffer to %zu bytes", ring);
 		goto out;
 	}
-	err = opentrace_bpf__load(skel);
+	err = load_on_huge_pages(skel);
 	if (err) {
 		errno = -err;
 		ot_perror_msg("libbpf: loading the BPF program (the verifier's log is above)");

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
-/* opentrace's CO-RE program: file opens and execs through the syscall
- * tracepoints, io_uring opens through io_uring's, and -F's path walk.
+/* opentrace's CO-RE program: file opens and execs through the raw
+ * sys_enter and sys_exit tracepoints, io_uring opens through io_uring's,
+ * and -F's path walk.
  *
  * The logic it shares with the BCC program is in helpers.bpf.h; here are
  * its maps and what only CO-RE can do. The stash is task storage, so the
@@ -22,15 +23,21 @@ const volatile struct ot_filter targ = {};
 const volatile __u32 targ_self_tgid = 0;
 /* the ring's pending bytes past which a record wakes user space */
 const volatile __u64 targ_wakeup_bytes = 1 << 20;
+/* This architecture's syscall numbers, by kind, from user space; -1 for
+ * none (open and creat on arm64) */
+const volatile long targ_nr[OT_KIND_URING_OPENAT] = {};
 
 #define OT_CFG(field) (targ.field)
 #define OT_STASH_DATA OT_OPEN_DATA
 #include "helpers.bpf.h"
 
 /* The traced processes (tgids): filled from user space for -p and for a
- * command, grown at fork when following, shrunk when a process ends. */
+ * command, grown at fork when following, shrunk when a process ends. Not
+ * preallocated: 65536 entries made ready up front took 7-11 ms of every
+ * start, for a set that rarely holds more than a few hundred. */
 struct {
 	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
 	__uint(max_entries, 65536);
 	__type(key, __u32);
 	__type(value, __u8);
@@ -180,11 +187,17 @@ static __always_inline __u32 ot_ppid(void)
 	return task->real_parent->tgid;
 }
 
-/* Wakes user space only when an eighth of the ring is pending; otherwise
- * its timer collects the record. */
+/* Wakes user space when this record takes the pending data past the mark
+ * (an eighth of the ring); otherwise its timer collects the record. Once,
+ * at the crossing, not for every record above the mark: a wakeup is a
+ * self-IPI (irq_work), which on the development VM cost more than the rest
+ * of the program, and a reader that had fallen behind then had every
+ * record pay for it, falling further behind. A reader woken once drains
+ * everything pending, and its 2 ms timer backs the wakeup up. */
 static __always_inline long ot_submit(void *ctx, void *rec, __u64 size)
 {
-	__u64 rb_flags = bpf_ringbuf_query(&events, BPF_RB_AVAIL_DATA) >= targ_wakeup_bytes ?
+	__u64 pending = bpf_ringbuf_query(&events, BPF_RB_AVAIL_DATA);
+	__u64 rb_flags = pending < targ_wakeup_bytes && pending + size >= targ_wakeup_bytes ?
 			 BPF_RB_FORCE_WAKEUP : BPF_RB_NO_WAKEUP;
 
 	return bpf_ringbuf_output(&events, rec, size, rb_flags);
@@ -350,75 +363,6 @@ static __always_inline void ot_read_args(struct ot_record *e, const char *const 
 	bpf_loop(OT_MAX_ARGS_LIMIT + 1, read_arg, &a, 0);
 }
 
-SEC("tracepoint/syscalls/sys_enter_open")
-int ot_enter_open(struct trace_event_raw_sys_enter *ctx)
-{
-	return ot_open_enter(OT_KIND_OPEN, OT_AT_FDCWD, (const char *)ctx->args[0],
-			     ctx->args[1], ctx->args[2]);
-}
-
-SEC("tracepoint/syscalls/sys_enter_openat")
-int ot_enter_openat(struct trace_event_raw_sys_enter *ctx)
-{
-	return ot_open_enter(OT_KIND_OPENAT, ctx->args[0], (const char *)ctx->args[1],
-			     ctx->args[2], ctx->args[3]);
-}
-
-SEC("tracepoint/syscalls/sys_enter_openat2")
-int ot_enter_openat2(struct trace_event_raw_sys_enter *ctx)
-{
-	struct open_how how = {};
-
-	bpf_probe_read_user(&how, sizeof(how), (void *)ctx->args[2]);
-	return ot_open_enter(OT_KIND_OPENAT2, ctx->args[0], (const char *)ctx->args[1],
-			     how.flags, how.mode);
-}
-
-SEC("tracepoint/syscalls/sys_enter_creat")
-int ot_enter_creat(struct trace_event_raw_sys_enter *ctx)
-{
-	return ot_open_enter(OT_KIND_CREAT, OT_AT_FDCWD, (const char *)ctx->args[0],
-			     OT_CREAT_FLAGS, ctx->args[1]);
-}
-
-SEC("tracepoint/syscalls/sys_exit_open")
-int ot_exit_open(struct trace_event_raw_sys_exit *ctx)
-{
-	return ot_open_exit(ctx, ctx->ret);
-}
-
-SEC("tracepoint/syscalls/sys_exit_openat")
-int ot_exit_openat(struct trace_event_raw_sys_exit *ctx)
-{
-	return ot_open_exit(ctx, ctx->ret);
-}
-
-SEC("tracepoint/syscalls/sys_exit_openat2")
-int ot_exit_openat2(struct trace_event_raw_sys_exit *ctx)
-{
-	return ot_open_exit(ctx, ctx->ret);
-}
-
-SEC("tracepoint/syscalls/sys_exit_creat")
-int ot_exit_creat(struct trace_event_raw_sys_exit *ctx)
-{
-	return ot_open_exit(ctx, ctx->ret);
-}
-
-SEC("tracepoint/syscalls/sys_enter_execve")
-int ot_enter_execve(struct trace_event_raw_sys_enter *ctx)
-{
-	return ot_exec_enter(OT_KIND_EXECVE, OT_AT_FDCWD, (const char *)ctx->args[0],
-			     (const char *const *)ctx->args[1], 0);
-}
-
-SEC("tracepoint/syscalls/sys_enter_execveat")
-int ot_enter_execveat(struct trace_event_raw_sys_enter *ctx)
-{
-	return ot_exec_enter(OT_KIND_EXECVEAT, ctx->args[0], (const char *)ctx->args[1],
-			     (const char *const *)ctx->args[2], ctx->args[4]);
-}
-
 /* A successful exec, in its new image: see ot_exec_image(). */
 SEC("tp_btf/sched_process_exec")
 int BPF_PROG(ot_exec_done, struct task_struct *p, pid_t old_pid, struct linux_binprm *bprm)
@@ -434,16 +378,91 @@ int BPF_PROG(ot_exec_done, struct task_struct *p, pid_t old_pid, struct linux_bi
 	return 0;
 }
 
-SEC("tracepoint/syscalls/sys_exit_execve")
-int ot_exit_execve(struct trace_event_raw_sys_exit *ctx)
+/* The syscalls, through the raw sys_enter and sys_exit tracepoints: one
+ * program each for every syscall traced. The per-syscall tracepoints
+ * (syscalls:sys_enter_openat...) are perf events, and the kernel waits for
+ * RCU grace periods, one tracepoint after the other, when each is
+ * detached: ten of them held every run up by about 250 ms at its end. A
+ * raw tracepoint detaches without waiting, and no trace record is built
+ * before the program runs. The price: the program runs for every
+ * syscall, and leaves at once for those it does not trace. */
+
+/* A 32-bit task's syscalls have other numbers and registers; the syscall
+ * tracepoints leave them out on x86 (in_ia32_syscall), and so do we. */
+static __always_inline bool compat_syscall(void)
 {
-	return ot_exec_exit(ctx, ctx->ret);
+#if defined(bpf_target_x86)
+	struct task_struct *task = bpf_get_current_task_btf();
+
+	return task->thread_info.status & OT_TS_COMPAT;
+#else
+	return false;
+#endif
 }
 
-SEC("tracepoint/syscalls/sys_exit_execveat")
-int ot_exit_execveat(struct trace_event_raw_sys_exit *ctx)
+#define OT_NR(kind) targ_nr[OT_KIND_##kind]
+
+SEC("tp_btf/sys_enter")
+int BPF_PROG(ot_sys_enter, struct pt_regs *regs, long id)
 {
-	return ot_exec_exit(ctx, ctx->ret);
+	if (targ.events & OT_EVENTS_OPEN) {
+		if (id == OT_NR(OPENAT))
+			return compat_syscall() ? 0 :
+			       ot_open_enter(OT_KIND_OPENAT, PT_REGS_PARM1_SYSCALL(regs),
+					     (const char *)PT_REGS_PARM2_SYSCALL(regs),
+					     PT_REGS_PARM3_SYSCALL(regs), PT_REGS_PARM4_SYSCALL(regs));
+		if (id == OT_NR(OPEN))
+			return compat_syscall() ? 0 :
+			       ot_open_enter(OT_KIND_OPEN, OT_AT_FDCWD,
+					     (const char *)PT_REGS_PARM1_SYSCALL(regs),
+					     PT_REGS_PARM2_SYSCALL(regs), PT_REGS_PARM3_SYSCALL(regs));
+		if (id == OT_NR(OPENAT2)) {
+			struct open_how how = {};
+
+			if (compat_syscall())
+				return 0;
+			bpf_probe_read_user(&how, sizeof(how), (void *)PT_REGS_PARM3_SYSCALL(regs));
+			return ot_open_enter(OT_KIND_OPENAT2, PT_REGS_PARM1_SYSCALL(regs),
+					     (const char *)PT_REGS_PARM2_SYSCALL(regs),
+					     how.flags, how.mode);
+		}
+		if (id == OT_NR(CREAT))
+			return compat_syscall() ? 0 :
+			       ot_open_enter(OT_KIND_CREAT, OT_AT_FDCWD,
+					     (const char *)PT_REGS_PARM1_SYSCALL(regs),
+					     OT_CREAT_FLAGS, PT_REGS_PARM2_SYSCALL(regs));
+	}
+	if (targ.events & OT_EVENTS_EXEC) {
+		if (id == OT_NR(EXECVE))
+			return compat_syscall() ? 0 :
+			       ot_exec_enter(OT_KIND_EXECVE, OT_AT_FDCWD,
+					     (const char *)PT_REGS_PARM1_SYSCALL(regs),
+					     (const char *const *)PT_REGS_PARM2_SYSCALL(regs), 0);
+		if (id == OT_NR(EXECVEAT))
+			return compat_syscall() ? 0 :
+			       ot_exec_enter(OT_KIND_EXECVEAT, PT_REGS_PARM1_SYSCALL(regs),
+					     (const char *)PT_REGS_PARM2_SYSCALL(regs),
+					     (const char *const *)PT_REGS_PARM3_SYSCALL(regs),
+					     PT_REGS_PARM5_SYSCALL(regs));
+	}
+	return 0;
+}
+
+/* The stash, and the exec records' map, say whether an entry was traced;
+ * the syscall (orig_ax, syscallno) keeps the others from looking. */
+SEC("tp_btf/sys_exit")
+int BPF_PROG(ot_sys_exit, struct pt_regs *regs, long ret)
+{
+	long id = OT_SYSCALL_NR(regs);
+
+	if ((targ.events & OT_EVENTS_OPEN) &&
+	    (id == OT_NR(OPENAT) || id == OT_NR(OPEN) || id == OT_NR(OPENAT2) ||
+	     id == OT_NR(CREAT)))
+		return ot_open_exit(ctx, ret);
+	if ((targ.events & OT_EVENTS_EXEC) && (id == OT_NR(EXECVE) || id == OT_NR(EXECVEAT)) &&
+	    !compat_syscall())
+		return ot_exec_exit(ctx, ret);
+	return 0;
 }
 
 /* io_uring opens. At submission the request is prepared: the kernel has
@@ -495,10 +514,11 @@ static __always_inline void uring_stash(__u64 req, struct ot_record *e)
 		ot_count(OT_CNT_LOST);
 }
 
-SEC("tracepoint/io_uring/io_uring_submit_req")
-int ot_uring_submit(struct trace_event_raw_io_uring_submit_req *ctx)
+/* The io_uring tracepoints are raw (tp_btf) for the same reason as the
+ * syscalls: they detach without waiting. */
+SEC("tp_btf/io_uring_submit_req")
+int BPF_PROG(ot_uring_submit, struct io_kiocb *req)
 {
-	struct io_kiocb *req = BPF_CORE_READ(ctx, req);
 	struct io_open *open;
 	struct ot_record *e;
 	__u64 flags, key = (__u64)req;
@@ -560,17 +580,21 @@ int BPF_PROG(ot_uring_failed, const struct ot_uring_sqe *sqe_ptr, struct io_kioc
 	return 0;
 }
 
-SEC("tracepoint/io_uring/io_uring_complete")
-int ot_uring_complete(struct trace_event_raw_io_uring_complete *ctx)
+/* Its arguments after the request changed in 6.17 (the result, or the
+ * CQE); both shapes come from the request's own result, req->cqe.res, so
+ * only the first two are read. */
+SEC("tp_btf/io_uring_complete")
+int BPF_PROG(ot_uring_complete, void *ring, void *request)
 {
-	__u64 key = (__u64)BPF_CORE_READ(ctx, req), now;
+	struct io_kiocb *req = request;
+	__u64 key = (__u64)req, now;
 	struct ot_record *e;
 	int res;
 
 	e = bpf_map_lookup_elem(&urings, &key);
 	if (!e)
 		return 0;
-	res = BPF_CORE_READ(ctx, res);
+	res = BPF_CORE_READ(req, cqe.res);
 	now = bpf_ktime_get_ns();
 	if (!ot_result_wanted(res, now, e->ts_ns))
 		goto out;

@@ -43,26 +43,39 @@ enum {
 	BPF_RB_RING_SIZE = 1,
 };
 
-struct trace_entry {
-	unsigned short type;
-	unsigned char flags;
-	unsigned char preempt_count;
-	int pid;
-};
+/* The user registers at a syscall's entry and exit, for the raw sys_enter
+ * and sys_exit tracepoints: bpf_tracing.h's PT_REGS_PARMn_SYSCALL read the
+ * arguments (with the kernel's names, hence __VMLINUX_H__), and
+ * OT_SYSCALL_NR the syscall a sys_exit belongs to. */
+#define __VMLINUX_H__
+#if defined(__TARGET_ARCH_x86)
+struct pt_regs {
+	unsigned long r10;
+	unsigned long r8;
+	unsigned long dx;
+	unsigned long si;
+	unsigned long di;
+	unsigned long orig_ax;
+} __attribute__((preserve_access_index));
+#define OT_SYSCALL_NR(regs) ((long)(regs)->orig_ax)
+#elif defined(__TARGET_ARCH_arm64)
+struct user_pt_regs {
+	__u64 regs[31];
+} __attribute__((preserve_access_index));
+struct pt_regs {
+	__u64 orig_x0;
+	__s32 syscallno;
+} __attribute__((preserve_access_index));
+#define OT_SYSCALL_NR(regs) ((long)(regs)->syscallno)
+#else
+#error "the raw syscall tracepoints need this architecture's struct pt_regs"
+#endif
 
-struct trace_event_raw_sys_enter {
-	struct trace_entry ent;
-	long id;
-	unsigned long args[6];
-	char __data[0];
-};
-
-struct trace_event_raw_sys_exit {
-	struct trace_entry ent;
-	long id;
-	long ret;
-	char __data[0];
-};
+/* x86: thread_info.status while a 32-bit syscall runs (in_ia32_syscall) */
+#define OT_TS_COMPAT 0x0002
+struct thread_info {
+	__u32 status;
+} __attribute__((preserve_access_index));
 
 typedef struct {
 	int counter;
@@ -128,6 +141,7 @@ struct linux_binprm {
 } __attribute__((preserve_access_index));
 
 struct task_struct {
+	struct thread_info thread_info;
 	pid_t pid;
 	pid_t tgid;
 	struct mm_struct *mm;
@@ -156,9 +170,14 @@ struct io_cmd_data {
 	__u8 data[56];
 };
 
+struct io_cqe {
+	__s32 res;
+} __attribute__((preserve_access_index));
+
 struct io_kiocb {
 	struct io_cmd_data cmd;
 	__u8 opcode;
+	struct io_cqe cqe;
 } __attribute__((preserve_access_index));
 
 struct filename {
@@ -177,20 +196,6 @@ struct io_open {
 		__u64 mode;
 		__u64 resolve;
 	} how;
-} __attribute__((preserve_access_index));
-
-struct trace_event_raw_io_uring_submit_req {
-	struct trace_entry ent;
-	void *ctx;
-	void *req;
-} __attribute__((preserve_access_index));
-
-struct trace_event_raw_io_uring_complete {
-	struct trace_entry ent;
-	void *ctx;
-	void *req;
-	__u64 user_data;
-	int res;
 } __attribute__((preserve_access_index));
 
 /* The submission entry's layout is user ABI: fixed, no relocation. */

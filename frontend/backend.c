@@ -81,8 +81,14 @@ const struct ot_backend *ot_backend_choose(const char *name)
 	for (i = 0; i < N_BACKENDS; i++) {
 		if (name && strcmp(registry[i].name, name))
 			continue;
-		if (!probe(i, why, sizeof(why)))
+		if (!probe(i, why, sizeof(why))) {
+			/* Falling back changes what is traced (io_uring, -F):
+			 * say so, and why the preferred backend cannot run. */
+			if (first_name)
+				ot_error_msg("using %s: %s cannot run here: %s", registry[i].name,
+					     first_name, first);
 			return registry[i].ops;
+		}
 		if (name) {
 			ot_error_msg("backend %s cannot run here: %s", name, why);
 			return NULL;

@@ -44,6 +44,8 @@ static int prog_type(const char *name)
 {
 	if (!strncmp(name, "tracepoint__", 12))
 		return BPF_PROG_TYPE_TRACEPOINT;
+	if (!strncmp(name, "raw_tracepoint__", 16))
+		return BPF_PROG_TYPE_RAW_TRACEPOINT;
 	if (!strncmp(name, "ot_kprobe", 9) || !strncmp(name, "ot_kretprobe", 12))
 		return BPF_PROG_TYPE_KPROBE;
 	return -1;

@@ -21,9 +21,11 @@
 #	same=PLAN           PLAN with one value made hostile: the program must
 #	                    not change (bcc: the same text; stap: the same
 #	                    script but for its run line; libbpf: the same keys)
-#	bcc=kprobes,perf    bcc-compile compiles this text also with the kprobe
-#	                    fallback (OPENTRACE_BCC_KPROBES=1) and with the perf
-#	                    buffers (OPENTRACE_BCC_TRANSPORT=perf) forced
+#	bcc=kprobes,tracepoints,perf  bcc-compile compiles this text also
+#	                    with the kprobe fallback (OPENTRACE_BCC_KPROBES=1),
+#	                    with the perf-event tracepoints in place of the raw
+#	                    ones (OPENTRACE_BCC_RAW=0), with the perf buffers
+#	                    (OPENTRACE_BCC_TRANSPORT=perf) forced
 # A plan without same= has a golden file for bcc and for stap (not for a
 # backend that refuses it); a same= plan is checked against its PLAN's.
 # NAMEs are file names: letters, digits, '-'.
@@ -83,7 +85,7 @@ plan_emit_()
 }
 
 # Plans that set one thing each
-plan all libbpf='targ.filter_pids = 0; targ.nclauses = 0' bcc=kprobes,perf	# no filter: everything traced
+plan all libbpf='targ.filter_pids = 0; targ.nclauses = 0' bcc=kprobes,tracepoints,perf	# no filter: everything traced
 plan pid libbpf='targ.filter_pids = 1; pids = { 1 }' -p 1
 plan pid-123 libbpf='targ.filter_pids = 1; pids = { 123 }' -p 123	# a pid of several digits
 plan pids libbpf='targ.filter_pids = 1; pids = { 1, 2, 3 }' -p 1,2,3
@@ -114,14 +116,14 @@ plan pid-comm-failed libbpf='targ.filter_pids = 1; pids = { 1 }; targ.comm_len =
 plan uid-flags-latency libbpf='targ.filter_uid = 1; targ.nclauses = 1; targ.clause[0] = (flags & 0x40) == 0x40; targ.min_latency_ns = 10000' -u 0 --flags O_CREAT -L 10
 plan filters libbpf='targ.filter_pids = 1; pids = { 12, 34 }; targ.tid = 56; targ.comm_len = 4; targ.comm = { 0x62, 0x61, 0x73, 0x68 }; targ.failed_only = 1; targ.min_latency_ns = 250000; targ.nclauses = 2; targ.clause[0] = (flags & 0x203) == 0x1; targ.clause[1] = (flags & 0x203) == 0x2' \
 	-p 12,34 -t 56 -n bash -x -L 250 --flags '(O_WRONLY|O_RDWR)&~O_TRUNC'
-plan everything libbpf='targ.filter_pids = 1; targ.follow = 1; pids = { 1 }; targ.tid = 7; targ.comm_len = 2; targ.comm = { 0x61, 0x62 }; targ.failed_only = 1; targ.nclauses = 1; targ.clause[0] = (flags & 0x403) == 0x1; targ.min_latency_ns = 1000' bcc=kprobes \
+plan everything libbpf='targ.filter_pids = 1; targ.follow = 1; pids = { 1 }; targ.tid = 7; targ.comm_len = 2; targ.comm = { 0x61, 0x62 }; targ.failed_only = 1; targ.nclauses = 1; targ.clause[0] = (flags & 0x403) == 0x1; targ.min_latency_ns = 1000' bcc=kprobes,tracepoints \
 	-p 1 -f -t 7 -n ab -x --flags 'O_WRONLY&~O_APPEND' -L 1
 plan everything-or libbpf='targ.filter_pids = 1; targ.follow = 1; pids = { 5 }; targ.tid = 6; targ.comm_len = 2; targ.comm = { 0x73, 0x68 }; targ.failed_only = 1; targ.nclauses = 2; targ.clause[0] = (flags & 0x40) == 0x40; targ.clause[1] = (flags & 0x200) == 0x200; targ.min_latency_ns = 1000' \
 	-p 5 -f -t 6 -n sh --flags 'O_CREAT|O_TRUNC' -x -L 1
 
 # exec events
 plan exec libbpf='targ.events = 2' --events exec
-plan exec-open-args libbpf='targ.events = 3; targ.max_args = 128; targ.filter_pids = 1; targ.follow = 1; pids = { 1 }; targ.failed_only = 1' bcc=kprobes,perf \
+plan exec-open-args libbpf='targ.events = 3; targ.max_args = 128; targ.filter_pids = 1; targ.follow = 1; pids = { 1 }; targ.failed_only = 1' bcc=kprobes,tracepoints,perf \
 	--events open,exec --max-args 128 -p 1 -f -x
 plan exec-filters libbpf='targ.events = 2; targ.filter_uid = 1; targ.comm_len = 2; targ.comm = { 0x73, 0x68 }; targ.min_latency_ns = 5000; targ.max_args = 1' \
 	--events exec -u 0 -n sh -L 5 --max-args 1

@@ -65,7 +65,10 @@ static int bcc_emit(const struct ot_plan *plan, FILE *out)
 	return 0;
 }
 
-#define MAX_ATTACH (2 * OT_SC_MAX + 2)
+/* What attach() can make: task_newtask, sched_process_exit and
+ * sched_process_exec, then an entry and an exit per syscall (kprobes or
+ * tracepoints; raw tracepoints take two for them all). */
+#define MAX_ATTACH (3 + 2 * OT_SC_MAX)
 
 struct bcc_run {
 	const struct ot_plan *plan;
@@ -74,7 +77,8 @@ struct bcc_run {
 	int prog_fds[MAX_ATTACH];
 	int nprogs;
 	struct {
-		int fd;
+		int fd;			/* a perf event's, or a raw tracepoint's */
+		bool raw;
 		char kprobe_event[64];	/* to remove, for kprobes */
 	} att[MAX_ATTACH];
 	int natt;
@@ -91,6 +95,12 @@ static int load_prog(struct bcc_run *r, const char *func, enum bpf_prog_type typ
 			p = &r->im.progs[i];
 	if (!p) {
 		ot_error_msg("bcc: the compiled text has no function %s", func);
+		return -1;
+	}
+	/* one slot of each table per program: a bound that cannot hold is a
+	 * bug here, never a reason to write past them */
+	if (r->nprogs >= MAX_ATTACH || r->natt >= MAX_ATTACH) {
+		ot_error_msg("bcc: more than %d programs to attach (%s)", MAX_ATTACH, func);
 		return -1;
 	}
 	/* without a buffer of ours, libbcc prints the verifier's log */
@@ -119,6 +129,29 @@ static int attach_tp(struct bcc_run *r, const char *category, const char *event)
 		return -1;
 	}
 	r->att[r->natt].fd = fd;
+	r->att[r->natt].raw = false;
+	r->att[r->natt++].kprobe_event[0] = '\0';
+	return 0;
+}
+
+/* A raw tracepoint: detached without the RCU grace period wait of a
+ * perf-event tracepoint (see templates/bcc/opentrace.c). */
+static int attach_raw(struct bcc_run *r, const char *event)
+{
+	char func[128];
+	int prog, fd;
+
+	snprintf(func, sizeof(func), "raw_tracepoint__%s", event);
+	prog = load_prog(r, func, BPF_PROG_TYPE_RAW_TRACEPOINT);
+	if (prog < 0)
+		return -1;
+	fd = bcc.attach_raw_tracepoint(prog, event);
+	if (fd < 0) {
+		ot_error_msg("bcc: cannot attach to the raw tracepoint %s", event);
+		return -1;
+	}
+	r->att[r->natt].fd = fd;
+	r->att[r->natt].raw = true;
 	r->att[r->natt++].kprobe_event[0] = '\0';
 	return 0;
 }
@@ -139,6 +172,7 @@ static int attach_kp(struct bcc_run *r, const char *func, const char *symbol, bo
 			     ret ? "kretprobe" : "kprobe", symbol);
 		return -1;
 	}
+	r->att[r->natt].raw = false;
 	r->att[r->natt++].fd = fd;
 	return 0;
 }
@@ -148,14 +182,18 @@ static int attach(void *run)
 	struct bcc_run *r = run;
 	const struct ot_filter *f = &r->plan->filter;
 	const struct ot_bcc_host *h = &r->host;
+	bool raw = false;
 	size_t i;
 
 	/* pid bookkeeping first, so no fork or exit of a target is missed
 	 * once opens are seen */
-	if ((f->follow || !h->task_reads) && attach_tp(r, "task", "task_newtask"))
+	if ((f->follow || !h->task_reads) &&
+	    (h->raw_tracepoints && h->task_reads ? attach_raw(r, "task_newtask")
+						 : attach_tp(r, "task", "task_newtask")))
 		return -1;
 	if (f->filter_pids && (h->exit_group_dead || h->task_reads) &&
-	    attach_tp(r, "sched", "sched_process_exit"))
+	    (h->raw_tracepoints ? attach_raw(r, "sched_process_exit")
+				: attach_tp(r, "sched", "sched_process_exit")))
 		return -1;
 	/* before the exits: a successful exec's record is completed there */
 	if ((f->events & OT_EVENTS_EXEC) && attach_tp(r, "sched", "sched_process_exec"))
@@ -168,6 +206,10 @@ static int attach(void *run)
 			continue;
 		switch (h->via[i]) {
 		case OT_VIA_TRACEPOINT:
+			if (h->raw_tracepoints) {
+				raw = true;
+				break;
+			}
 			snprintf(enter, sizeof(enter), "sys_enter_%s", name);
 			snprintf(exit_, sizeof(exit_), "sys_exit_%s", name);
 			/* exit first: an entry is never stashed without its exit */
@@ -187,6 +229,9 @@ static int attach(void *run)
 			break;
 		}
 	}
+	/* exit first: an entry is never stashed without its exit */
+	if (raw && (attach_raw(r, "sys_exit") || attach_raw(r, "sys_enter")))
+		return -1;
 	return 0;
 }
 
@@ -196,7 +241,10 @@ static void detach(void *run)
 	int i;
 
 	for (i = r->natt - 1; i >= 0; i--) {
-		bcc.close_perf_event_fd(r->att[i].fd);
+		if (r->att[i].raw)
+			close(r->att[i].fd);
+		else
+			bcc.close_perf_event_fd(r->att[i].fd);
 		if (r->att[i].kprobe_event[0])
 			bcc.detach_kprobe(r->att[i].kprobe_event);
 	}
@@ -284,8 +332,10 @@ static int bcc_run(const struct ot_plan *plan, const struct ot_targets *targets,
 	 * structures; the BCC program has no layout for them: say so rather
 	 * than leave them out silently. */
 	if ((plan->events & OT_EVENTS_OPEN) &&
-	    ot_tracepoint_exists(r->host.tracefs ? r->host.tracefs : OT_TRACEFS_DEFAULT,
-				 "io_uring", "io_uring_submit_req"))
+	    (ot_tracepoint_exists(r->host.tracefs ? r->host.tracefs : OT_TRACEFS_DEFAULT,
+				  "io_uring", "io_uring_submit_req") ||
+	     ot_tracepoint_exists(r->host.tracefs ? r->host.tracefs : OT_TRACEFS_DEFAULT,
+				  "io_uring", "io_uring_submit_sqe")))
 		ot_error_msg("bcc: io_uring opens are not traced by this backend (-B libbpf "
 			     "traces them)");
 	rc = ot_bpf_run(&run, plan, targets, sink);

@@ -25,6 +25,7 @@ extern struct ot_bcc_loader {
 	__typeof__(bcc_create_map) *create_map;
 	__typeof__(bcc_prog_load) *prog_load;
 	__typeof__(bpf_attach_tracepoint) *attach_tracepoint;
+	__typeof__(bpf_attach_raw_tracepoint) *attach_raw_tracepoint;
 	__typeof__(bpf_attach_kprobe) *attach_kprobe;
 	__typeof__(bpf_detach_kprobe) *detach_kprobe;
 	__typeof__(bpf_close_perf_event_fd) *close_perf_event_fd;
@@ -83,6 +84,10 @@ struct ot_bcc_host {
 	bool task_reads;
 	bool task_offsets;
 	struct ot_bcc_offsets off;
+	/* the tracepoints are raw ones where they can be: sys_enter and
+	 * sys_exit for every syscall via tracepoint, sched_process_exit, and
+	 * task_newtask where task_struct can be read */
+	bool raw_tracepoints;
 	/* whether to use the BPF ring buffer: NO also when the kernel has
 	 * one and OPENTRACE_BCC_TRANSPORT=perf refuses it */
 	enum { OT_RING_NO, OT_RING_YES, OT_RING_UNKNOWN } ring;

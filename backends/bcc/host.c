@@ -208,6 +208,41 @@ static int probe_ringbuf(void)
 	return errno == EPERM || errno == EACCES ? OT_RING_UNKNOWN : OT_RING_NO;
 }
 
+/* Whether the kernel loads raw tracepoint programs (4.17 and later): one
+ * that returns 0. Without the privilege to load programs (--emit as a
+ * user) the answer of a kernel that has the raw_syscalls events is
+ * assumed. */
+static bool probe_raw_tracepoints(void)
+{
+	struct bpf_insn insns[] = {
+		{ .code = BPF_ALU64 | BPF_MOV | BPF_K, .dst_reg = BPF_REG_0 },
+		{ .code = BPF_JMP | BPF_EXIT },
+	};
+	union bpf_attr attr;
+	int fd;
+
+	memset(&attr, 0, sizeof(attr));
+	attr.prog_type = BPF_PROG_TYPE_RAW_TRACEPOINT;
+	attr.insns = (uintptr_t)insns;
+	attr.insn_cnt = sizeof(insns) / sizeof(insns[0]);
+	attr.license = (uintptr_t)"GPL";
+	fd = syscall(__NR_bpf, BPF_PROG_LOAD, &attr, sizeof(attr));
+	if (fd >= 0) {
+		close(fd);
+		return true;
+	}
+	return errno == EPERM || errno == EACCES;
+}
+
+/* OPENTRACE_BCC_RAW=0 keeps the perf-event tracepoints where raw ones
+ * exist too: to compile and test the text of kernels before 4.17. */
+static bool raw_refused(void)
+{
+	const char *v = getenv("OPENTRACE_BCC_RAW");
+
+	return v && !strcmp(v, "0");
+}
+
 /* OPENTRACE_BCC_TRANSPORT: "perf" forces the perf buffers, to test them
  * (and compare them) on a kernel that has the ring buffer. */
 static bool ring_refused(void)
@@ -271,4 +306,11 @@ void ot_bcc_probe_host(struct ot_bcc_host *h)
 		find_symbols(h, want);
 	h->exit_group_dead = tracepoint_has_field(h->tracefs, "sched", "sched_process_exit",
 						  "group_dead");
+#ifdef __x86_64__
+	/* the template reads x86-64 registers */
+	h->raw_tracepoints = !force && !raw_refused() &&
+			     ot_tracepoint_exists(h->tracefs, "raw_syscalls", "sys_enter") &&
+			     ot_tracepoint_exists(h->tracefs, "raw_syscalls", "sys_exit") &&
+			     probe_raw_tracepoints();
+#endif
 }

@@ -53,6 +53,7 @@ int ot_bcc_load_loader(char *why, size_t len)
 		SYM(create_map, bcc_create_map),
 		SYM(prog_load, bcc_prog_load),
 		SYM(attach_tracepoint, bpf_attach_tracepoint),
+		SYM(attach_raw_tracepoint, bpf_attach_raw_tracepoint),
 		SYM(attach_kprobe, bpf_attach_kprobe),
 		SYM(detach_kprobe, bpf_detach_kprobe),
 		SYM(close_perf_event_fd, bpf_close_perf_event_fd),

@@ -6,7 +6,7 @@
 
 /* X(struct, field): the fields, each a byte offset in its struct */
 #define OT_BCC_OFFSETS(X) \
-	X(task_struct, real_parent) X(task_struct, tgid) X(task_struct, mm) \
+	X(task_struct, real_parent) X(task_struct, pid) X(task_struct, tgid) X(task_struct, mm) \
 	X(task_struct, signal) X(mm_struct, arg_start) X(mm_struct, arg_end) \
 	X(signal_struct, live)
 

@@ -56,8 +56,8 @@ void ot_bcc_print_text(FILE *out, const struct ot_plan *plan, const struct ot_bc
 	ot_filter_print(out, &f, "#define OT_CFG_", " ", "ULL\n");
 	print_flags_match(out, &f);
 	if (h->tracefs)
-		fprintf(out, "\n/* The host, as probed: 1 tracepoint, 2 kprobe, 0 absent; the "
-			"ring buffer's pages, 0 for perf buffers. */\n");
+		fprintf(out, "\n/* The host, as probed: 1 tracepoint, 2 kprobe, 0 absent; raw "
+			"tracepoints or not; the ring buffer's pages, 0 for perf buffers. */\n");
 	else
 		fprintf(out, "\n/* The host could not be probed (tracefs is not readable here): "
 			"tracepoints assumed. */\n");
@@ -67,6 +67,7 @@ void ot_bcc_print_text(FILE *out, const struct ot_plan *plan, const struct ot_bc
 	fprintf(out, "#define OT_HOST_EXIT_GROUP_DEAD %d\n", h->exit_group_dead);
 	fprintf(out, "#define OT_HOST_TASK_READS %d\n", h->task_reads);
 	fprintf(out, "#define OT_HOST_TASK_OFFSETS %d\n", h->task_offsets);
+	fprintf(out, "#define OT_HOST_RAW_TRACEPOINTS %d\n", h->raw_tracepoints);
 	if (h->task_offsets) {
 #define OFF(s, f) fprintf(out, "#define OT_HOST_OFF_%s_%s %u\n", #s, #f, h->off.s##_##f);
 		OT_BCC_OFFSETS(OFF)

@@ -21,6 +21,9 @@
 #define OT_VIA_NONE 0
 #define OT_VIA_TRACEPOINT 1
 #define OT_VIA_KPROBE 2
+/* a syscall traced by its own tracepoints, or by the raw ones */
+#define OT_TP(host) ((host) == OT_VIA_TRACEPOINT && !OT_HOST_RAW_TRACEPOINTS)
+#define OT_RAW(host) ((host) == OT_VIA_TRACEPOINT && OT_HOST_RAW_TRACEPOINTS)
 
 #define OT_CLONE_PARENT 0x00008000
 #define OT_CLONE_THREAD 0x00010000
@@ -32,8 +35,10 @@ struct ot_buf {
 
 BPF_ARRAY(ot_conf, struct ot_bcc_conf, 1);
 /* The traced processes (tgids): filled from user space for -p and for a
- * command, grown at fork when following, shrunk when a process ends. */
-BPF_HASH(ot_pids, u32, u8, 65536);
+ * command, grown at fork when following, shrunk when a process ends. Not
+ * preallocated: 65536 entries made ready up front took 130 ms of a start
+ * on the development VM, for a set that rarely holds a few hundred. */
+BPF_F_TABLE("hash", u32, u8, ot_pids, 65536, BPF_F_NO_PREALLOC);
 BPF_PERCPU_ARRAY(ot_scratch, struct ot_buf, 1);
 BPF_PERCPU_ARRAY(ot_counters, u64, OT_CNT_MAX);
 #if OT_HOST_RING_PAGES
@@ -52,8 +57,10 @@ BPF_CGROUP_ARRAY(ot_cgroups, 1);
 #endif
 #if !OT_HOST_TASK_READS
 /* The parent of each process created while tracing: user space asks /proc
- * about the others. */
-BPF_TABLE("lru_hash", u32, u32, ot_parents, 65536);
+ * about the others, and about those the table has forgotten (the least
+ * recently created, mostly gone). An LRU table is preallocated whole:
+ * 65536 entries took 50 ms of a start on the development VM. */
+BPF_TABLE("lru_hash", u32, u32, ot_parents, 8192);
 #endif
 #if OT_CFG_events & OT_EVENTS_EXEC
 /* exec records, by tgid, from the exec's entry to its return */

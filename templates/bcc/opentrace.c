@@ -1,7 +1,8 @@
 /* opentrace's BCC program, last part: what bpf/helpers.bpf.h (pasted
  * before this) asks of its includer, then the probes: the syscall
- * tracepoints, or kprobes on the syscall functions where a kernel lacks
- * them, and the pid set's bookkeeping. */
+ * tracepoints (raw sys_enter/sys_exit where the kernel has them), or
+ * kprobes on the syscall functions where a kernel lacks them, and the pid
+ * set's bookkeeping. */
 
 static __always_inline __u32 ot_self_tgid(void)
 {
@@ -198,7 +199,7 @@ static __always_inline long ot_submit(void *ctx, void *e, __u64 size)
 
 /* Syscall tracepoints: the arguments come from the event's format. */
 
-#if (OT_CFG_events & OT_EVENTS_OPEN) && OT_HOST_OPEN == OT_VIA_TRACEPOINT
+#if (OT_CFG_events & OT_EVENTS_OPEN) && OT_TP(OT_HOST_OPEN)
 TRACEPOINT_PROBE(syscalls, sys_enter_open)
 {
 	return ot_open_enter(OT_KIND_OPEN, OT_AT_FDCWD, (const char *)args->filename,
@@ -211,7 +212,7 @@ TRACEPOINT_PROBE(syscalls, sys_exit_open)
 }
 #endif
 
-#if (OT_CFG_events & OT_EVENTS_OPEN) && OT_HOST_OPENAT == OT_VIA_TRACEPOINT
+#if (OT_CFG_events & OT_EVENTS_OPEN) && OT_TP(OT_HOST_OPENAT)
 TRACEPOINT_PROBE(syscalls, sys_enter_openat)
 {
 	return ot_open_enter(OT_KIND_OPENAT, args->dfd, (const char *)args->filename,
@@ -224,7 +225,7 @@ TRACEPOINT_PROBE(syscalls, sys_exit_openat)
 }
 #endif
 
-#if (OT_CFG_events & OT_EVENTS_OPEN) && OT_HOST_OPENAT2 == OT_VIA_TRACEPOINT
+#if (OT_CFG_events & OT_EVENTS_OPEN) && OT_TP(OT_HOST_OPENAT2)
 /* struct open_how starts with flags and mode, two u64s (uapi). */
 TRACEPOINT_PROBE(syscalls, sys_enter_openat2)
 {
@@ -241,7 +242,7 @@ TRACEPOINT_PROBE(syscalls, sys_exit_openat2)
 }
 #endif
 
-#if (OT_CFG_events & OT_EVENTS_OPEN) && OT_HOST_CREAT == OT_VIA_TRACEPOINT
+#if (OT_CFG_events & OT_EVENTS_OPEN) && OT_TP(OT_HOST_CREAT)
 TRACEPOINT_PROBE(syscalls, sys_enter_creat)
 {
 	return ot_open_enter(OT_KIND_CREAT, OT_AT_FDCWD, (const char *)args->pathname,
@@ -281,7 +282,7 @@ TRACEPOINT_PROBE(sched, sched_process_exec)
 }
 #endif
 
-#if (OT_CFG_events & OT_EVENTS_EXEC) && OT_HOST_EXECVE == OT_VIA_TRACEPOINT
+#if (OT_CFG_events & OT_EVENTS_EXEC) && OT_TP(OT_HOST_EXECVE)
 TRACEPOINT_PROBE(syscalls, sys_enter_execve)
 {
 	return ot_exec_enter(OT_KIND_EXECVE, OT_AT_FDCWD, (const char *)args->filename,
@@ -294,7 +295,7 @@ TRACEPOINT_PROBE(syscalls, sys_exit_execve)
 }
 #endif
 
-#if (OT_CFG_events & OT_EVENTS_EXEC) && OT_HOST_EXECVEAT == OT_VIA_TRACEPOINT
+#if (OT_CFG_events & OT_EVENTS_EXEC) && OT_TP(OT_HOST_EXECVEAT)
 TRACEPOINT_PROBE(syscalls, sys_enter_execveat)
 {
 	return ot_exec_enter(OT_KIND_EXECVEAT, args->fd, (const char *)args->filename,
@@ -304,6 +305,133 @@ TRACEPOINT_PROBE(syscalls, sys_enter_execveat)
 TRACEPOINT_PROBE(syscalls, sys_exit_execveat)
 {
 	return ot_exec_exit(args, args->ret);
+}
+#endif
+
+/* The raw sys_enter and sys_exit tracepoints, where the kernel has them
+ * (4.17 and later): one program each for every syscall traced. The
+ * per-syscall tracepoints above are perf events, and the kernel waits for
+ * RCU grace periods, one tracepoint after the other, when each is
+ * detached (about 25 ms each on the development VM); a raw tracepoint
+ * detaches without waiting (sched_process_exit and task_newtask below are
+ * raw for the same reason). The user registers are read at their offsets
+ * in struct pt_regs, which the x86-64 syscall ABI fixes, so headers of
+ * another release read them right; the numbers are the headers'. */
+#define OT_RAW_OPENS ((OT_CFG_events & OT_EVENTS_OPEN) && \
+	(OT_RAW(OT_HOST_OPEN) || OT_RAW(OT_HOST_OPENAT) || \
+	 OT_RAW(OT_HOST_OPENAT2) || OT_RAW(OT_HOST_CREAT)))
+#define OT_RAW_EXECS ((OT_CFG_events & OT_EVENTS_EXEC) && \
+	(OT_RAW(OT_HOST_EXECVE) || OT_RAW(OT_HOST_EXECVEAT)))
+
+#if OT_RAW_OPENS || OT_RAW_EXECS
+#ifndef __x86_64__
+#error "opentrace: the raw syscall tracepoints read x86-64 registers"
+#endif
+#include <asm/unistd.h>
+
+/* a 32-bit task's code segment: its syscalls have other numbers and
+ * registers, and the per-syscall tracepoints leave them out too */
+#define OT_USER32_CS 0x23
+
+static __always_inline u64 ot_reg(const struct pt_regs *regs, unsigned long off)
+{
+	u64 v = 0;
+
+	bpf_probe_read_kernel(&v, sizeof(v), (const char *)regs + off);
+	return v;
+}
+
+#define OT_REG(regs, name) ot_reg(regs, offsetof(struct pt_regs, name))
+
+static __always_inline bool ot_raw_open(long id)
+{
+	return 0
+#if (OT_CFG_events & OT_EVENTS_OPEN) && OT_RAW(OT_HOST_OPEN)
+		|| id == __NR_open
+#endif
+#if (OT_CFG_events & OT_EVENTS_OPEN) && OT_RAW(OT_HOST_OPENAT)
+		|| id == __NR_openat
+#endif
+#if (OT_CFG_events & OT_EVENTS_OPEN) && OT_RAW(OT_HOST_OPENAT2)
+		|| id == __NR_openat2
+#endif
+#if (OT_CFG_events & OT_EVENTS_OPEN) && OT_RAW(OT_HOST_CREAT)
+		|| id == __NR_creat
+#endif
+		;
+}
+
+static __always_inline bool ot_raw_exec(long id)
+{
+	return 0
+#if (OT_CFG_events & OT_EVENTS_EXEC) && OT_RAW(OT_HOST_EXECVE)
+		|| id == __NR_execve
+#endif
+#if (OT_CFG_events & OT_EVENTS_EXEC) && OT_RAW(OT_HOST_EXECVEAT)
+		|| id == __NR_execveat
+#endif
+		;
+}
+
+RAW_TRACEPOINT_PROBE(sys_enter)
+{
+	const struct pt_regs *regs = (const struct pt_regs *)ctx->args[0];
+	long id = ctx->args[1];
+
+	if (!ot_raw_open(id) && !ot_raw_exec(id))
+		return 0;
+	if ((OT_REG(regs, cs) & 0xffff) == OT_USER32_CS)
+		return 0;
+#if (OT_CFG_events & OT_EVENTS_OPEN) && OT_RAW(OT_HOST_OPENAT)
+	if (id == __NR_openat)
+		return ot_open_enter(OT_KIND_OPENAT, (int)OT_REG(regs, di),
+				     (const char *)OT_REG(regs, si), OT_REG(regs, dx),
+				     OT_REG(regs, r10));
+#endif
+#if (OT_CFG_events & OT_EVENTS_OPEN) && OT_RAW(OT_HOST_OPEN)
+	if (id == __NR_open)
+		return ot_open_enter(OT_KIND_OPEN, OT_AT_FDCWD, (const char *)OT_REG(regs, di),
+				     OT_REG(regs, si), OT_REG(regs, dx));
+#endif
+#if (OT_CFG_events & OT_EVENTS_OPEN) && OT_RAW(OT_HOST_OPENAT2)
+	if (id == __NR_openat2) {
+		u64 how[2] = {};
+
+		bpf_probe_read_user(how, sizeof(how), (void *)OT_REG(regs, dx));
+		return ot_open_enter(OT_KIND_OPENAT2, (int)OT_REG(regs, di),
+				     (const char *)OT_REG(regs, si), how[0], how[1]);
+	}
+#endif
+#if (OT_CFG_events & OT_EVENTS_OPEN) && OT_RAW(OT_HOST_CREAT)
+	if (id == __NR_creat)
+		return ot_open_enter(OT_KIND_CREAT, OT_AT_FDCWD, (const char *)OT_REG(regs, di),
+				     OT_CREAT_FLAGS, OT_REG(regs, si));
+#endif
+#if (OT_CFG_events & OT_EVENTS_EXEC) && OT_RAW(OT_HOST_EXECVE)
+	if (id == __NR_execve)
+		return ot_exec_enter(OT_KIND_EXECVE, OT_AT_FDCWD, (const char *)OT_REG(regs, di),
+				     (const char *const *)OT_REG(regs, si), 0);
+#endif
+#if (OT_CFG_events & OT_EVENTS_EXEC) && OT_RAW(OT_HOST_EXECVEAT)
+	if (id == __NR_execveat)
+		return ot_exec_enter(OT_KIND_EXECVEAT, (int)OT_REG(regs, di),
+				     (const char *)OT_REG(regs, si),
+				     (const char *const *)OT_REG(regs, dx), OT_REG(regs, r8));
+#endif
+	return 0;
+}
+
+/* The syscall a sys_exit belongs to is the one in orig_ax; the stashes
+ * say whether its entry was traced. */
+RAW_TRACEPOINT_PROBE(sys_exit)
+{
+	long id = OT_REG((const struct pt_regs *)ctx->args[0], orig_ax);
+
+	if (ot_raw_open(id))
+		return ot_open_exit(ctx, ctx->args[1]);
+	if (ot_raw_exec(id))
+		return ot_exec_exit(ctx, ctx->args[1]);
+	return 0;
 }
 #endif
 
@@ -445,15 +573,15 @@ int ot_kprobe_creat(struct pt_regs *ctx)
 /* task_newtask fires in the parent, with the clone flags: a new process
  * (not a new thread) of a traced process is traced too, and, where the
  * program cannot read task_struct, its parent is remembered here. */
-TRACEPOINT_PROBE(task, task_newtask)
+static __always_inline int ot_new_task(u32 child, u64 clone_flags)
 {
-	u32 ptgid = bpf_get_current_pid_tgid() >> 32, child = args->pid;
+	u32 ptgid = bpf_get_current_pid_tgid() >> 32;
 
-	if (args->clone_flags & OT_CLONE_THREAD)
+	if (clone_flags & OT_CLONE_THREAD)
 		return 0;
 #if !OT_HOST_TASK_READS
 	/* with CLONE_PARENT the parent is the caller's: /proc tells */
-	if (!(args->clone_flags & OT_CLONE_PARENT))
+	if (!(clone_flags & OT_CLONE_PARENT))
 		ot_parents.update(&child, &ptgid);
 #endif
 #if OT_CFG_follow
@@ -466,25 +594,58 @@ TRACEPOINT_PROBE(task, task_newtask)
 #endif
 	return 0;
 }
+
+#if OT_HOST_RAW_TRACEPOINTS && OT_HOST_TASK_READS
+/* raw: (struct task_struct *task, u64 clone_flags) */
+RAW_TRACEPOINT_PROBE(task_newtask)
+{
+	return ot_new_task(OT_TASK_FIELD(ctx->args[0], task_struct, pid, 4), ctx->args[1]);
+}
+#else
+TRACEPOINT_PROBE(task, task_newtask)
+{
+	return ot_new_task(args->pid, args->clone_flags);
+}
+#endif
 #endif
 
 #if OT_CFG_filter_pids && (OT_HOST_EXIT_GROUP_DEAD || OT_HOST_TASK_READS)
 /* A process leaves the set when its last thread exits; an empty set tells
  * user space that every traced process is gone. Where the kernel says
  * neither, user space prunes the set from /proc instead. */
-TRACEPOINT_PROBE(sched, sched_process_exit)
+static __always_inline int ot_process_exit(bool group_dead)
 {
 	u32 tgid = bpf_get_current_pid_tgid() >> 32;
 
 	if (!ot_pids.lookup(&tgid))
 		return 0;
-#if OT_HOST_EXIT_GROUP_DEAD
-	if (args->group_dead)
-		ot_pids.delete(&tgid);
-#else
-	if (ot_task_group_dead(bpf_get_current_task()))
-		ot_pids.delete(&tgid);
+#if !OT_HOST_EXIT_GROUP_DEAD
+	group_dead = ot_task_group_dead(bpf_get_current_task());
 #endif
+	if (group_dead)
+		ot_pids.delete(&tgid);
 	return 0;
 }
+
+#if OT_HOST_RAW_TRACEPOINTS
+/* raw: (struct task_struct *p[, bool group_dead]), group_dead where the
+ * tracepoint's format has the field */
+RAW_TRACEPOINT_PROBE(sched_process_exit)
+{
+#if OT_HOST_EXIT_GROUP_DEAD
+	return ot_process_exit(ctx->args[1]);
+#else
+	return ot_process_exit(false);
+#endif
+}
+#else
+TRACEPOINT_PROBE(sched, sched_process_exit)
+{
+#if OT_HOST_EXIT_GROUP_DEAD
+	return ot_process_exit(args->group_dead);
+#else
+	return ot_process_exit(false);
+#endif
+}
+#endif
 #endif

@@ -78,7 +78,7 @@ trap cleanup EXIT
 
 free_port() { python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'; }
 
-${CC:-cc} -static -O2 -o "$S/lab-opens" "$top_srcdir/tests/vm/lab-opens.c" ||
+${CC:-cc} -static -O2 -o "$S/lab-opens" "$top_srcdir/tests/vm/lab-opens.c" -luring ||
 	die "building the workload failed"
 ssh-keygen -q -t ed25519 -N '' -C fleet-test -f "$W/id" || die "ssh-keygen failed"
 cp "$W/id.pub" "$S/authorized_keys"

@@ -223,7 +223,7 @@ ot_guest_fix_kbuild()	# DIR ROOT
 			{ ot_guest_msg "$pkg has no $f to replace $kb's"; return 1; }
 		cp "$tmp/usr/lib/$pkg/$f" "$r/usr/lib/$kb/$f" || return 1
 	done
-	rm -rf "$tmp"
+	rm -rf "$dir/apt-host"
 	echo "$kb's tools need glibc $top, this host has $have: replaced by those of $pkg" \
 	     "(from $host)" >> "$dir/notes"
 }
@@ -316,7 +316,8 @@ ot_guest_kernel()	# SUITE
 	dir=$OT_GUEST_CACHE/$suite
 	mkdir -p "$OT_GUEST_CACHE" || return 1
 	# one fetch at a time, whoever else boots guests from this cache
-	( flock 9 && { [ -f "$dir/release" ] || ot_guest_fetch "$suite" "$dir"; } ) \
+	( flock 9 && { [ -f "$dir/release" ] && [ -f "$dir/notes" ] ||
+			ot_guest_fetch "$suite" "$dir"; } ) \
 		9> "$OT_GUEST_CACHE/$suite.lock" || return 1
 	OT_GUEST_REL=$(cat "$dir/release")
 	OT_GUEST_ROOT=$dir/root

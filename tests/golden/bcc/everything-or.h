@@ -1,0 +1,19 @@
+/* opentrace, bcc backend: the C text libbcc compiles. */
+
+/* The run's filter (struct ot_filter): integers only; the -n comm is in the ot_conf map. */
+#define OT_CFG_events 1ULL
+#define OT_CFG_filter_pids 1ULL
+#define OT_CFG_follow 1ULL
+#define OT_CFG_tid 6ULL
+#define OT_CFG_filter_uid 0ULL
+#define OT_CFG_uid 0ULL
+#define OT_CFG_filter_cgroup 0ULL
+#define OT_CFG_nclauses 2ULL
+#define OT_CFG_failed_only 1ULL
+#define OT_CFG_full_path 0ULL
+#define OT_CFG_max_args 20ULL
+#define OT_CFG_comm_len 1ULL
+#define OT_CFG_min_latency_ns 1000ULL
+#define OT_FLAGS_MATCH(f) (((f) & 0x40ULL) == 0x40ULL || \
+	((f) & 0x200ULL) == 0x200ULL)
+

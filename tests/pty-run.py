@@ -41,7 +41,13 @@ def shell(argv, report):
     if job == 0:
         os.setpgid(0, 0)
         os.execvp(argv[0], argv)
-    os.setpgid(job, job)
+    # both sides set the group, as shells do; once the job has exec'd
+    # (a loaded machine), the kernel refuses this one with EACCES, and the
+    # job's own call has done it
+    try:
+        os.setpgid(job, job)
+    except PermissionError:
+        pass
     os.tcsetpgrp(0, job)
     say(report, "job %d" % job)
     while True:

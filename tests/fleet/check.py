@@ -31,20 +31,15 @@ def err(msg):
     print('check: ' + msg)
 
 
-def workload(path, uring):
-    """lab-opens' account: its opens (open KIND FLAGS RET TRUNCATED
-    PATH-IN-HEX FULL-PATH-IN-HEX), without those through io_uring unless
-    the host's backend traces them; the exec lines are not traced here."""
+def workload(path):
+    """lab-opens' account: KIND FLAGS RET TRUNCATED PATH-IN-HEX per open."""
     rows = []
     with open(path, 'rb') as f:
         for line in f.read().split(b'\n'):
-            if not line.startswith(b'open\t'):
-                continue
-            kind, flags, ret, cut, hexpath = line.split(b'\t')[1:6]
-            if kind.startswith(b'uring_') and not uring:
-                continue
-            rows.append((kind.decode(), int(flags), int(ret), bool(int(cut)),
-                         bytes.fromhex(hexpath.decode())))
+            if line:
+                kind, flags, ret, cut, hexpath = line.split(b'\t')
+                rows.append((kind.decode(), int(flags), int(ret), bool(int(cut)),
+                             bytes.fromhex(hexpath.decode())))
     return rows
 
 
@@ -58,8 +53,7 @@ def main():
     for spec in sys.argv[2:]:
         name, rest = spec.split('=', 1)
         expected, status, mode, backend, release = rest.split(':')
-        # only the libbpf backend traces io_uring opens
-        hosts[name] = {'expected': workload(expected, backend == 'libbpf') if expected else [],
+        hosts[name] = {'expected': workload(expected) if expected else [],
                        'status': status, 'mode': mode or None,
                        'backend': backend or None, 'kernel_release': release or None}
 

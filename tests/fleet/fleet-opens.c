@@ -1,4 +1,4 @@
-/* The lab's workload: opens with hostile names through each open syscall,
+/* The fleet check's workload (tests/fleet/check-fleet.sh): opens with hostile names through each open syscall,
  * and writes what a tracer must report for each, one line per open:
  *   KIND<TAB>FLAGS<TAB>RET<TAB>TRUNCATED<TAB>PATH-IN-HEX
  * Built static, so that no dynamic loader adds opens of its own.

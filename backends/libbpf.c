@@ -133,21 +133,16 @@ static void set_syscalls(struct opentrace_bpf *skel, const struct ot_filter *f,
 			 const char *tracefs)
 {
 	bool uring = f->events & OT_EVENTS_OPEN;
+	const char *submit;
 
 #define NR(kind, name, class) skel->rodata->targ_nr[OT_KIND_##kind] = SYS_##name;
 	OT_SYSCALLS(NR)
 #undef NR
-	/* Linux 6.1 names the submission io_uring_submit_sqe, with the same
-	 * request first (and a flag after it the program does not read). */
-	if (uring && !ot_tracepoint_exists(tracefs, "io_uring", "io_uring_submit_req") &&
-	    ot_tracepoint_exists(tracefs, "io_uring", "io_uring_submit_sqe"))
-		bpf_program__set_attach_target(skel->progs.ot_uring_submit, 0,
-					       "io_uring_submit_sqe");
-	else if (uring && !ot_tracepoint_exists(tracefs, "io_uring", "io_uring_submit_req"))
-		uring = false;
-	if (uring && !(ot_tracepoint_exists(tracefs, "io_uring", "io_uring_complete") &&
-		       ot_tracepoint_exists(tracefs, "io_uring", "io_uring_req_failed")))
-		uring = false;
+	submit = uring ? ot_uring_submit_tracepoint(tracefs) : NULL;
+	if (submit)
+		bpf_program__set_attach_target(skel->progs.ot_uring_submit, 0, submit);
+	uring = submit && ot_tracepoint_exists(tracefs, "io_uring", "io_uring_complete") &&
+		ot_tracepoint_exists(tracefs, "io_uring", "io_uring_req_failed");
 	if ((f->events & OT_EVENTS_OPEN) && !uring)
 		ot_error_msg("io_uring opens are not traced on this kernel: it lacks the "
 			     "io_uring_submit_req (or _sqe), io_uring_complete or "

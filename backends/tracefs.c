@@ -53,3 +53,12 @@ bool ot_tracepoint_exists(const char *tracefs, const char *category, const char 
 	snprintf(path, sizeof(path), "%s/events/%s/%s", tracefs, category, event);
 	return ot_dir_exists(path);
 }
+
+const char *ot_uring_submit_tracepoint(const char *tracefs)
+{
+	if (ot_tracepoint_exists(tracefs, "io_uring", "io_uring_submit_req"))
+		return "io_uring_submit_req";
+	if (ot_tracepoint_exists(tracefs, "io_uring", "io_uring_submit_sqe"))
+		return "io_uring_submit_sqe";
+	return NULL;
+}

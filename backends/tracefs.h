@@ -14,5 +14,8 @@ const char *ot_tracefs_mounted(void);
  * (prefixed by who) when that fails. */
 const char *ot_tracefs_ensure(const char *who);
 bool ot_tracepoint_exists(const char *tracefs, const char *category, const char *event);
+/* The tracepoint io_uring submits a request through (io_uring_submit_req;
+ * io_uring_submit_sqe in Linux 6.1, the same request first), or NULL. */
+const char *ot_uring_submit_tracepoint(const char *tracefs);
 
 #endif

@@ -332,10 +332,7 @@ static int bcc_run(const struct ot_plan *plan, const struct ot_targets *targets,
 	 * structures; the BCC program has no layout for them: say so rather
 	 * than leave them out silently. */
 	if ((plan->events & OT_EVENTS_OPEN) &&
-	    (ot_tracepoint_exists(r->host.tracefs ? r->host.tracefs : OT_TRACEFS_DEFAULT,
-				  "io_uring", "io_uring_submit_req") ||
-	     ot_tracepoint_exists(r->host.tracefs ? r->host.tracefs : OT_TRACEFS_DEFAULT,
-				  "io_uring", "io_uring_submit_sqe")))
+	    ot_uring_submit_tracepoint(r->host.tracefs ? r->host.tracefs : OT_TRACEFS_DEFAULT))
 		ot_error_msg("bcc: io_uring opens are not traced by this backend (-B libbpf "
 			     "traces them)");
 	rc = ot_bpf_run(&run, plan, targets, sink);

@@ -359,10 +359,11 @@ static void check_stap_modes(const struct ot_plan *plan, bool max_args_opt)
 		ot_error_msg_and_help("--build-module only builds: output options and -d belong "
 				      "to the run (opentrace --staprun FILE.ko ...)");
 	if (plan->staprun_module && (filters || plan->target == OT_TARGET_PID ||
-				     plan->target == OT_TARGET_UID || plan->buffer_size))
+				     plan->target == OT_TARGET_UID))
 		ot_error_msg_and_help("--staprun: the targets and filters are built into the "
 				      "module; give them to --build-module (only -- CMD or -c CMD, "
-				      "for a module built for a command, and output options go here)");
+				      "for a module built for a command, --buffer-size and output "
+				      "options go here)");
 	if (plan->replay && (filters || plan->target != OT_TARGET_ALL || plan->buffer_size ||
 			     plan->duration_s))
 		ot_error_msg_and_help("--replay prints what was captured: targets, filters and "

@@ -25,6 +25,9 @@ struct ot_stap_args {
 void ot_stap_args_add(struct ot_stap_args *a, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
 void ot_stap_args_free(struct ot_stap_args *a);
+/* --buffer-size as stap -s and staprun -b take it (OPT and a size in
+ * megabytes), added to args; nothing when the plan has none. */
+void ot_stap_buffer_option(const struct ot_plan *plan, const char *opt, struct ot_stap_args *args);
 
 /* script.c: the script a plan asks for, and the command lines that run
  * it. */

@@ -21,7 +21,7 @@
 static int stap_run(const struct ot_plan *plan, const struct ot_targets *targets,
 		    struct ot_sink *sink)
 {
-	char prog[PATH_MAX], pidbuf[32], mb[16];
+	char prog[PATH_MAX], pidbuf[32];
 	struct ot_stap_args argv = { 0 }, pre = { 0 };
 	struct ot_stap_script s;
 	struct ot_stap_child ch;
@@ -43,10 +43,11 @@ static int stap_run(const struct ot_plan *plan, const struct ot_targets *targets
 	snprintf(pidbuf, sizeof(pidbuf), "ot_cmd=%d",
 		 plan->target == OT_TARGET_COMMAND ? (int)targets->pids[0] : 0);
 	if (plan->staprun_module) {
-		/* staprun -- MODULE [NAME=VALUE...]: module parameters.
-		 * staprun's getopt reads options anywhere before "--", so a
-		 * module named -V or -ctouch\ /x would be one. */
+		/* staprun [-b MB] -- MODULE [NAME=VALUE...]: module
+		 * parameters. staprun's getopt reads options anywhere before
+		 * "--", so a module named -V or -ctouch\ /x would be one. */
 		ot_stap_args_add(&argv, "%s", prog);
+		ot_stap_buffer_option(plan, "-b", &argv);
 		ot_stap_args_add(&argv, "--");
 		ot_stap_args_add(&argv, "%s", plan->staprun_module);
 		if (plan->target == OT_TARGET_COMMAND)
@@ -64,12 +65,7 @@ static int stap_run(const struct ot_plan *plan, const struct ot_targets *targets
 		ot_stap_args_add(&pre, "-G");
 		ot_stap_args_add(&pre, "%s", pidbuf);
 	}
-	if (plan->buffer_size) {
-		/* stap sizes its buffers in whole megabytes */
-		snprintf(mb, sizeof(mb), "%zu", (plan->buffer_size + (1 << 20) - 1) >> 20);
-		ot_stap_args_add(&pre, "-s");
-		ot_stap_args_add(&pre, "%s", mb);
-	}
+	ot_stap_buffer_option(plan, "-s", &pre);
 	ot_stap_argv(&argv, prog, &pre, &s, "-");
 	if (ot_stap_child_start(&ch, argv.v, NULL, &s) == 0) {
 		rc = ot_stap_child_run(&ch, sink, "stap");
@@ -149,6 +145,8 @@ static int stap_build(const struct ot_plan *plan)
 		ot_stap_args_add(&pre, "-r");
 		ot_stap_args_add(&pre, "%s", plan->kernel_release);
 	}
+	/* the module's own buffer size, which staprun -b can still change */
+	ot_stap_buffer_option(plan, "-s", &pre);
 	ot_stap_argv(&argv, prog, &pre, &s, "-");
 	if (ot_stap_child_start(&ch, argv.v, dir, &s) == 0) {
 		if (ot_stap_child_drain(&ch)) {

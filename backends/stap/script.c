@@ -256,6 +256,16 @@ static char *command_line(char **argv)
 	return line;
 }
 
+/* --buffer-size as stap -s and staprun -b take it: whole megabytes,
+ * rounded up (the option allows 4K to 1024M; both take 1 to 4095). */
+void ot_stap_buffer_option(const struct ot_plan *plan, const char *opt, struct ot_stap_args *args)
+{
+	if (!plan->buffer_size)
+		return;
+	ot_stap_args_add(args, "%s", opt);
+	ot_stap_args_add(args, "%zu", (plan->buffer_size + (1 << 20) - 1) >> 20);
+}
+
 int ot_stap_emit(const struct ot_plan *plan, FILE *out)
 {
 	struct ot_stap_args pre = { 0 }, argv = { 0 };
@@ -271,6 +281,7 @@ int ot_stap_emit(const struct ot_plan *plan, FILE *out)
 		ot_stap_args_add(&pre, "%s", line);
 		free(line);
 	}
+	ot_stap_buffer_option(plan, "-s", &pre);
 	/* How to run it, as a comment: the command line run and
 	 * --build-module use, every word in a form that cannot end the
 	 * comment line. */

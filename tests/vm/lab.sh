@@ -237,7 +237,7 @@ judge()
 	kn=$(known "$kernel" "$cell")
 	if [ "$rc" != 0 ] || [ ! -s "$dir/trace.csv" ]; then
 		why=$(reason_of "$dir/err")
-		[ "$rc" = 124 ] && why="timed out after 300 s; $why"
+		[ "$rc" = 124 ] && why="timed out after $(cat "$dir/limit" 2> /dev/null || echo 300) s; $why"
 		why=${why:-exit status ${rc:-none} and no trace}
 		if [ -n "$kn" ] && printf '%s\n' "$why" | grep -qE "${kn%%	*}"; then
 			verdict "$kernel" "$cell" known - "${kn#*	}: \"$why\""
@@ -361,7 +361,7 @@ for s in $KERNELS; do
 	cp "$VM/lab-job.sh" "$k/job.sh"
 	say "$K: booting (cells:$cells)"
 	t=$(date +%s)
-	OT_GUEST_RW="$SHARE $LABHOME" OT_GUEST_TIMEOUT=${OT_LAB_TIMEOUT:-1200} \
+	OT_GUEST_RW="$SHARE $LABHOME" OT_GUEST_TIMEOUT=${OT_LAB_TIMEOUT:-1800} \
 		ot_guest_boot "$d/initramfs.gz" "$k/job.sh" "$d/console.log"
 	qrc=$?
 	grep -aE '^(lab-init|job):' "$d/console.log" | sed 's/\r$//; s/^/  /'

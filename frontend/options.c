@@ -310,6 +310,10 @@ static void check_applies(const struct ot_plan *plan, bool max_args_opt)
 	const struct ot_output_spec *out = &plan->out;
 	const char *text_opt = out->timestamp ? "-T" : out->uid ? "-U" : out->extended ? "-e" :
 			       out->wall_time ? "--print-time" : out->user ? "--print-user" : NULL;
+	/* what each one shows, as fields of the other formats */
+	const char *text_fields = out->timestamp ? "ts_ns" : out->uid ? "uid" :
+				  out->extended ? "kind, flags_str, mode and latency_ns" :
+				  out->wall_time ? "time" : "user";
 	static const char *const format_names[] = { "text", "csv", "json", "jsonl" };
 
 	if (max_args_opt && !(plan->events & OT_EVENTS_EXEC))
@@ -324,10 +328,14 @@ static void check_applies(const struct ot_plan *plan, bool max_args_opt)
 					      "are traced: add --events open,exec");
 	}
 	/* the text table's columns; the other formats have every field */
+	if (text_opt && out->format != OT_FORMAT_TEXT && !out->user)
+		ot_error_msg_and_help("%s adds a column to the text table: --format %s has %s "
+				      "already (--fields chooses among all the fields)",
+				      text_opt, format_names[out->format], text_fields);
 	if (text_opt && out->format != OT_FORMAT_TEXT)
-		ot_error_msg_and_help("%s adds a column to the text table: --format %s has every "
-				      "field by name (ts_ns, time, uid, user, kind, flags_str, mode, "
-				      "latency_ns), and --fields chooses them",
+		ot_error_msg_and_help("%s adds a column to the text table: with --format %s, "
+				      "name the field user in --fields (e.g. --fields "
+				      "pid,uid,user,comm,kind,filename,return)",
 				      text_opt, format_names[out->format]);
 	if (text_opt && out->fields)
 		ot_error_msg_and_help("%s adds a column to the default table, which --fields "

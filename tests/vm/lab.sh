@@ -311,7 +311,7 @@ else
 	judge "$HOSTK" auto "$W/host/auto" "$rc"
 fi
 for c in stap-module stap-raw stap-guest; do
-	verdict "$HOSTK" $c n/a - "$(sed -n 's/^stap *unusable: \([^:;]*\).*/\1/p' "$W/host-backends")"
+	verdict "$HOSTK" $c n/a - "$(sed -n 's/^stap *unusable: \([^;]*\).*/\1/p' "$W/host-backends")"
 done
 
 # 3. The guests, one after another.

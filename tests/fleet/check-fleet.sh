@@ -13,7 +13,8 @@
 # The guests boot through tests/vm/guest.sh (qemu user networking with
 # restrict=on: no route anywhere; hostfwd on 127.0.0.1 only). Each runs
 # sshd from the host's tree and, once its trace is live, a workload
-# (tests/fleet/fleet-opens.c, built as lab-opens) that writes the opens it made. ansible-playbook
+# (tests/vm/lab-opens --opens-only: the lab's opens, without its io_uring
+# opens and execs) that writes the opens it made. ansible-playbook
 # traces every host at once (-n lab-opens) and merges; then the merged
 # JSONL and CSV must hold exactly each guest's opens under its host name,
 # ordered by time, and the summary must say how each host went.
@@ -78,7 +79,7 @@ trap cleanup EXIT
 
 free_port() { python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'; }
 
-${CC:-cc} -static -O2 -o "$S/lab-opens" "$top_srcdir/tests/fleet/fleet-opens.c" ||
+${CC:-cc} -static -O2 -o "$S/lab-opens" "$top_srcdir/tests/vm/lab-opens.c" -luring ||
 	die "building the workload failed"
 ssh-keygen -q -t ed25519 -N '' -C fleet-test -f "$W/id" || die "ssh-keygen failed"
 cp "$W/id.pub" "$S/authorized_keys"
@@ -131,7 +132,7 @@ until tracing || [ -e "$G/stop" ]; do sleep 0.5; done
 if ! [ -e "$G/stop" ]; then
 	echo "fleet-guest: the trace runs; the workload starts in 10 s"
 	sleep 10
-	"$S/lab-opens" "$G/files" "$G/expected.txt" > "$G/workload.out" 2>&1
+	"$S/lab-opens" --opens-only "$G/files" "$G/expected.txt" > "$G/workload.out" 2>&1
 	echo $? > "$G/workload.rc"
 	echo "fleet-guest: workload done"
 fi

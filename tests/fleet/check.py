@@ -32,12 +32,16 @@ def err(msg):
 
 
 def workload(path):
-    """lab-opens' account: KIND FLAGS RET TRUNCATED PATH-IN-HEX per open."""
+    """The account of lab-opens --opens-only: one line per open, "open",
+    KIND, FLAGS, RET, TRUNCATED, the path in hex and the path -F would
+    give, which the fleet's traces (no -F) do not have."""
     rows = []
     with open(path, 'rb') as f:
         for line in f.read().split(b'\n'):
             if line:
-                kind, flags, ret, cut, hexpath = line.split(b'\t')
+                what, kind, flags, ret, cut, hexpath, _ = line.split(b'\t')
+                if what != b'open':
+                    raise SystemExit('check: %s: not an open: %r' % (path, line))
                 rows.append((kind.decode(), int(flags), int(ret), bool(int(cut)),
                              bytes.fromhex(hexpath.decode())))
     return rows

@@ -12,14 +12,19 @@
  * FULL-PATH is what -F should resolve the path to. The first line is the
  * exec that started it (its own argv).
  *
+ * With --opens-only it makes the opens through the four syscalls alone
+ * (no io_uring, no exec, no exec line): what every backend traces, the
+ * fleet check's workload (tests/fleet/check-fleet.sh).
+ *
  * Built static, so that no dynamic loader adds opens of its own.
- * Usage: lab-opens DIR ACCOUNT (DIR absolute, the argv[0] it is run by
- * the path of this program) */
+ * Usage: lab-opens [--opens-only] DIR ACCOUNT (DIR absolute, the argv[0]
+ * it is run by the path of this program) */
 #define _GNU_SOURCE
 #include <errno.h>
 #include <fcntl.h>
 #include <liburing.h>
 #include <limits.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -182,6 +187,7 @@ int main(int argc, char **argv)
 	char path[6000];
 	struct how how = { O_RDONLY, 0, 0 };
 	struct io_uring ring;
+	bool opens_only = argc == 4 && !strcmp(argv[1], "--opens-only");
 	size_t i;
 	long r;
 
@@ -192,8 +198,14 @@ int main(int argc, char **argv)
 		}
 		return tail(argv[3]);
 	}
+	if (opens_only) {
+		/* the options after it take its place */
+		argv[1] = argv[0];
+		argc--;
+		argv++;
+	}
 	if (argc != 3 || argv[1][0] != '/' || argv[0][0] != '/') {
-		fprintf(stderr, "usage: /PATH/lab-opens /DIR ACCOUNT\n");
+		fprintf(stderr, "usage: /PATH/lab-opens [--opens-only] /DIR ACCOUNT\n");
 		return 2;
 	}
 	if (chdir(argv[1]) || !getcwd(dir, sizeof(dir))) {
@@ -201,12 +213,13 @@ int main(int argc, char **argv)
 		return 1;
 	}
 	/* the ring is set up before any traced open: it opens nothing */
-	if (io_uring_queue_init(4, &ring, 0)) {
+	if (!opens_only && io_uring_queue_init(4, &ring, 0)) {
 		perror("io_uring_queue_init");
 		return 1;
 	}
 	open_account(argv[2], "w");
-	report_exec("execve", 0, argv[0], argv);
+	if (!opens_only)
+		report_exec("execve", 0, argv[0], argv);
 	report_open("openat", O_WRONLY | O_CREAT | O_TRUNC, fileno(account), argv[2]);
 
 	for (i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
@@ -246,6 +259,8 @@ int main(int argc, char **argv)
 	report_open("openat", O_RDONLY, r, path);
 	done(r);
 
+	if (opens_only)
+		return fclose(account) ? 1 : 0;
 	uring_open(&ring, "uring_openat", "plain");
 	uring_open(&ring, "uring_openat2", "does/not/exist");
 	io_uring_queue_exit(&ring);

@@ -199,17 +199,18 @@ static void finish(void *skel_)
  * copies it into another, both new memory touched 4 KB at a time. Where
  * the hypervisor shadows the guest's page tables, as on the development
  * VM, a page fault costs ~35 us: those 11 MB were 50-100 ms of every
- * start, more than anything else. So the load runs on heap memory asked
- * for huge pages before anything touches it (a few 2 MB faults instead of
- * 2800), and the heap is trimmed afterwards. Peak RSS grows by 1-2 MB
- * (whole huge pages), to 15-16 MB. glibc's allocator only. */
-static int load_on_huge_pages(struct opentrace_bpf *skel)
+ * start, more than anything else. So from the first use of the BTF
+ * (bpf_program__set_attach_target() for io_uring's tracepoint parses it)
+ * to the end of the load, the heap is memory asked for huge pages before
+ * anything touches it (a few 2 MB faults instead of 2800), and it is
+ * trimmed afterwards. Peak RSS grows by 1-2 MB (whole huge pages), to
+ * 15-16 MB. glibc's allocator only. */
+static void huge_heap_begin(void)
 {
 #if defined(M_MMAP_THRESHOLD) && defined(M_TRIM_THRESHOLD) && defined(MADV_HUGEPAGE)
-	const size_t span = 16u << 20, huge = 2u << 20, dflt = 128u << 10;
+	const size_t span = 16u << 20, huge = 2u << 20;
 	uintptr_t start, end;
 	char *p;
-	int err;
 
 	/* large blocks from the heap, and the heap kept when they are freed */
 	mallopt(M_MMAP_THRESHOLD, 2 * span);
@@ -222,13 +223,17 @@ static int load_on_huge_pages(struct opentrace_bpf *skel)
 			madvise((void *)start, end - start, MADV_HUGEPAGE);
 		free(p);
 	}
-	err = opentrace_bpf__load(skel);
+#endif
+}
+
+static void huge_heap_end(void)
+{
+#if defined(M_MMAP_THRESHOLD) && defined(M_TRIM_THRESHOLD) && defined(MADV_HUGEPAGE)
+	const size_t dflt = 128u << 10;
+
 	mallopt(M_MMAP_THRESHOLD, dflt);
 	mallopt(M_TRIM_THRESHOLD, dflt);
 	malloc_trim(0);
-	return err;
-#else
-	return opentrace_bpf__load(skel);
 #endif
 }
 
@@ -261,6 +266,7 @@ static int libbpf_run(const struct ot_plan *plan, const struct ot_targets *targe
 		ot_perror_msg("libbpf: opening the BPF object");
 		return -1;
 	}
+	huge_heap_begin();
 	memcpy((void *)&skel->rodata->targ, &plan->filter, sizeof(plan->filter));
 	skel->rodata->targ_self_tgid = getpid();
 	/* wake user space early when an eighth of the ring is pending */
@@ -269,10 +275,12 @@ static int libbpf_run(const struct ot_plan *plan, const struct ot_targets *targe
 	/* run at the end, by finish() */
 	bpf_program__set_autoattach(skel->progs.ot_unfinished, false);
 	if (bpf_map__set_max_entries(skel->maps.events, ring)) {
+		huge_heap_end();
 		ot_error_msg("libbpf: cannot size the ring buffer to %zu bytes", ring);
 		goto out;
 	}
-	err = load_on_huge_pages(skel);
+	err = opentrace_bpf__load(skel);
+	huge_heap_end();
 	if (err) {
 		errno = -err;
 		ot_perror_msg("libbpf: loading the BPF program (the verifier's log is above)");

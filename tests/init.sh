@@ -16,6 +16,8 @@
 #                        it is tracing; sets TRACER_PID, stdout to out, stderr
 #                        to err
 #   release_helper_      lets the held helper run
+#   user_dir_            goes on in a directory an unprivileged user can
+#                        reach (the build tree may be under /root)
 #   wait_tracer_         waits for opentrace; fails on a non-zero exit
 
 set -u
@@ -92,14 +94,37 @@ rm -rf "$DIR"
 mkdir -p "$DIR" || framework_failure_ "cannot create $DIR"
 cd "$DIR" || framework_failure_ "cannot enter $DIR"
 
+# Only the test's own shell cleans up: bash runs the EXIT trap in a
+# subshell that a signal ends (a watchdog killed once its job is over), and
+# there cleanup_ removed the test's directory while the test went on.
 cleanup_()
 {
+	[ "${BASHPID:-$$}" = "$$" ] || return 0
 	[ -n "${HELPER_PID:-}" ] && kill -9 "$HELPER_PID" 2> /dev/null
 	[ -n "${TRACER_PID:-}" ] && kill -INT "$TRACER_PID" 2> /dev/null
 	exec 7>&- 2> /dev/null
+	if [ -n "${USER_DIR_:-}" ]; then
+		cd / && cp -a "$USER_DIR_/." "$BUILD_DIR_/" 2> /dev/null
+		rm -rf "$USER_DIR_"
+	fi
 	:
 }
 trap cleanup_ EXIT
+
+# user_dir_: the test goes on in a directory an unprivileged user can
+# reach, for what it runs as one. The build tree may lie where only root
+# passes (a clone in /root, mode 0700, as a new user makes one), so a
+# fresh directory under /tmp; its files are copied back to tests/NAME.dir
+# at the end.
+user_dir_()
+{
+	BUILD_DIR_=$DIR
+	USER_DIR_=$(mktemp -d "/tmp/opentrace-$NAME.XXXXXX") ||
+		framework_failure_ "cannot create a directory under /tmp"
+	chmod 755 "$USER_DIR_" || framework_failure_ "chmod $USER_DIR_"
+	DIR=$USER_DIR_
+	cd "$DIR" || framework_failure_ "cannot enter $DIR"
+}
 
 start_helper_()
 {

@@ -308,13 +308,27 @@ static const char *set_stap(struct ot_plan *plan, const char *prev, const char *
 static void check_applies(const struct ot_plan *plan, bool max_args_opt)
 {
 	const struct ot_output_spec *out = &plan->out;
-	const char *text_opt = out->timestamp ? "-T" : out->uid ? "-U" : out->extended ? "-e" :
-			       out->wall_time ? "--print-time" : out->user ? "--print-user" : NULL;
-	/* what each one shows, as fields of the other formats */
-	const char *text_fields = out->timestamp ? "ts_ns" : out->uid ? "uid" :
-				  out->extended ? "kind, flags_str, mode and latency_ns" :
-				  out->wall_time ? "time" : "user";
+	/* the text table's options, each with the fields that hold its column
+	 * by default in the other formats (NULL: none do) */
+	const struct {
+		bool on;
+		const char *opt, *fields;
+	} text_opts[] = {
+		{ out->timestamp, "-T", "ts_ns" },
+		{ out->uid, "-U", "uid" },
+		{ out->extended, "-e", "kind, flags_str, mode and latency_ns" },
+		{ out->wall_time, "--print-time", "time" },
+		{ out->user, "--print-user", NULL },
+	};
+	const char *text_opt = NULL, *text_fields = NULL;
 	static const char *const format_names[] = { "text", "csv", "json", "jsonl" };
+	size_t i;
+
+	for (i = 0; i < sizeof(text_opts) / sizeof(text_opts[0]) && !text_opt; i++)
+		if (text_opts[i].on) {
+			text_opt = text_opts[i].opt;
+			text_fields = text_opts[i].fields;
+		}
 
 	if (max_args_opt && !(plan->events & OT_EVENTS_EXEC))
 		ot_error_msg_and_help("--max-args sets how many arguments exec events capture: "
@@ -328,7 +342,7 @@ static void check_applies(const struct ot_plan *plan, bool max_args_opt)
 					      "are traced: add --events open,exec");
 	}
 	/* the text table's columns; the other formats have every field */
-	if (text_opt && out->format != OT_FORMAT_TEXT && !out->user)
+	if (text_opt && out->format != OT_FORMAT_TEXT && text_fields)
 		ot_error_msg_and_help("%s adds a column to the text table: --format %s has %s "
 				      "already (--fields chooses among all the fields)",
 				      text_opt, format_names[out->format], text_fields);

@@ -1,8 +1,20 @@
-/* -B libbpf: the CO-RE program of bpf/opentrace.bpf.c, loaded through its
- * skeleton. The filter is set as rodata before load; the pid set and the
- * cgroup are maps. Records come through a BPF ring buffer that the kernel
- * side fills without wakeups, drained on a short timer by the run loop
- * both BPF backends share (backends/bpfrun.c). */
+/* -B libbpf: the CO-RE program of bpf/opentrace.bpf.c. The filter is set
+ * as rodata before load; the pid set and the cgroup are maps. Records come
+ * through a BPF ring buffer that the kernel side fills without wakeups,
+ * drained on a short timer by the run loop both BPF backends share
+ * (backends/bpfrun.c).
+ *
+ * Two loaders, one program. The light skeleton (bpftool gen skeleton -L)
+ * hands the kernel a loader program that creates the maps and loads the
+ * programs, the kernel doing the CO-RE relocations against its own BTF:
+ * nothing parses the kernel's BTF in user space, which is most of what
+ * libbpf's loader spends at a start (see bench/README.md). It needs Linux
+ * 5.17 or later and the io_uring tracepoints its programs name; where it
+ * cannot run, libbpf's skeleton loads the same object, and can attach
+ * io_uring's submit program to the tracepoint this kernel has.
+ * OPENTRACE_LIBBPF_LOADER=skeleton or =light chooses one (light then fails
+ * rather than falling back). Either way the programs are attached, and
+ * the task iterator run, by their descriptors, here. */
 #include "config.h"
 
 #include <errno.h>
@@ -25,6 +37,9 @@
 #include "filter.h"
 #include "msg.h"
 #include "opentrace.skel.h"
+#ifdef HAVE_LIBBPF_LSKEL
+#include "opentrace.lskel.h"
+#endif
 #include "tracefs.h"
 
 #define DEFAULT_RING (8u << 20)
@@ -125,74 +140,97 @@ static int print_libbpf(enum libbpf_print_level level, const char *fmt, va_list 
 	return vfprintf(stderr, fmt, ap);
 }
 
-/* The syscalls traced, by this architecture's numbers, and the io_uring
- * programs, left out unless opens are asked for and the kernel has their
- * tracepoints. The event classes not asked for are left out by the
- * verifier: the programs test the filter's events, which is rodata. */
-static void set_syscalls(struct opentrace_bpf *skel, const struct ot_filter *f,
-			 const char *tracefs)
-{
-	bool uring = f->events & OT_EVENTS_OPEN;
-	const char *submit;
+/* The programs, by their descriptors, whichever loader made them: attached
+ * in this order, the process tree's first; what each is on, for errors.
+ * The task iterator is run once, at the end, by finish(). */
+#define OT_LIBBPF_PROGS(X)							\
+	X(FORK, ot_fork, "sched_process_fork")					\
+	X(EXIT, ot_proc_exit, "sched_process_exit")				\
+	X(EXEC, ot_exec_done, "sched_process_exec")				\
+	X(SYS_ENTER, ot_sys_enter, "sys_enter")					\
+	X(SYS_EXIT, ot_sys_exit, "sys_exit")					\
+	X(URING_SUBMIT, ot_uring_submit, "io_uring's submission")		\
+	X(URING_FAILED, ot_uring_failed, "io_uring_req_failed")			\
+	X(URING_COMPLETE, ot_uring_complete, "io_uring_complete")		\
+	X(UNFINISHED, ot_unfinished, "the task iterator")
 
-#define NR(kind, name, class) skel->rodata->targ_nr[OT_KIND_##kind] = SYS_##name;
+enum prog {
+#define PROG_ENUM(id, name, on) PROG_##id,
+	OT_LIBBPF_PROGS(PROG_ENUM)
+#undef PROG_ENUM
+	NPROGS
+};
+
+static const char *const prog_names[NPROGS] = {
+#define PROG_ON(id, name, on) on,
+	OT_LIBBPF_PROGS(PROG_ON)
+#undef PROG_ON
+};
+
+/* the maps the run loop needs */
+#define OT_LIBBPF_MAPS(X) X(pids) X(cgroups) X(counters) X(events) X(execs) X(urings)
+
+struct libbpf_state {
+	struct opentrace_bpf *skel;	/* libbpf's loader, or */
+#ifdef HAVE_LIBBPF_LSKEL
+	struct opentrace_lskel *lskel;	/* the light one */
+#endif
+	int prog[NPROGS];
+	int link[NPROGS];
+	bool want[NPROGS];
+#define MAP_FD(name) int name;
+	struct {
+		OT_LIBBPF_MAPS(MAP_FD)
+	} maps;
+#undef MAP_FD
+};
+
+/* What io_uring's programs can attach to: the submission tracepoint this
+ * kernel has (NULL for none), and whether the other two are there. */
+struct uring_points {
+	const char *submit;
+	bool usable;
+};
+
+static struct uring_points uring_points(const char *tracefs)
+{
+	struct uring_points u = { .submit = ot_uring_submit_tracepoint(tracefs) };
+
+	u.usable = u.submit && ot_tracepoint_exists(tracefs, "io_uring", "io_uring_complete") &&
+		   ot_tracepoint_exists(tracefs, "io_uring", "io_uring_req_failed");
+	return u;
+}
+
+static void set_nr(long *nr)
+{
+#define NR(kind, name, class) nr[OT_KIND_##kind] = SYS_##name;
 	OT_SYSCALLS(NR)
 #undef NR
-	submit = uring ? ot_uring_submit_tracepoint(tracefs) : NULL;
-	if (submit)
-		bpf_program__set_attach_target(skel->progs.ot_uring_submit, 0, submit);
-	uring = submit && ot_tracepoint_exists(tracefs, "io_uring", "io_uring_complete") &&
-		ot_tracepoint_exists(tracefs, "io_uring", "io_uring_req_failed");
-	if ((f->events & OT_EVENTS_OPEN) && !uring)
-		ot_error_msg("io_uring opens are not traced on this kernel: it lacks the "
-			     "io_uring_submit_req (or _sqe), io_uring_complete or "
-			     "io_uring_req_failed tracepoint (Linux 6.1 or later has them)");
-	bpf_program__set_autoload(skel->progs.ot_exec_done, f->events & OT_EVENTS_EXEC);
-	if (!uring) {
-		bpf_program__set_autoload(skel->progs.ot_uring_submit, false);
-		bpf_program__set_autoload(skel->progs.ot_uring_failed, false);
-		bpf_program__set_autoload(skel->progs.ot_uring_complete, false);
-	}
 }
 
-static int attach(void *skel)
+/* The rodata both skeletons declare alike (bpf/opentrace.bpf.c's targ*):
+ * the filter, this process, the wakeup mark (an eighth of the ring
+ * pending), and the syscalls traced, by this architecture's numbers. */
+#define SET_RODATA(ro, plan, ring) do {							\
+	memcpy((void *)&(ro)->targ, &(plan)->filter, sizeof((plan)->filter));		\
+	(ro)->targ_self_tgid = getpid();						\
+	(ro)->targ_wakeup_bytes = (ring) / 8;						\
+	set_nr((ro)->targ_nr);								\
+} while (0)
+
+/* What attach() attaches: exec's program for exec events only, io_uring's
+ * for opens where the kernel has their tracepoints. */
+static void wanted(struct libbpf_state *st, const struct ot_filter *f, bool uring)
 {
-	int err = opentrace_bpf__attach(skel);
+	int i;
 
-	if (err) {
-		errno = -err;
-		ot_perror_msg("libbpf: attaching the probes");
-	}
-	return err;
-}
-
-/* Every link is a raw tracepoint's (tp_btf), whose release does not wait
- * for an RCU grace period as a perf-event tracepoint's does. */
-static void detach(void *skel)
-{
-	opentrace_bpf__detach(skel);
-}
-
-/* The entries in task storage whose exit never came: the iterator sends
- * each as unfinished; reading the iterator runs it over every task. */
-static void finish(void *skel_)
-{
-	struct opentrace_bpf *skel = skel_;
-	struct bpf_link *link = bpf_program__attach_iter(skel->progs.ot_unfinished, NULL);
-	char buf[64];
-	int fd;
-
-	if (!link) {
-		ot_perror_msg("libbpf: walking the tasks for opens left unfinished");
-		return;
-	}
-	fd = bpf_iter_create(bpf_link__fd(link));
-	if (fd >= 0) {
-		while (read(fd, buf, sizeof(buf)) > 0)
-			;
-		close(fd);
-	}
-	bpf_link__destroy(link);
+	for (i = 0; i < NPROGS; i++)
+		st->want[i] = true;
+	st->want[PROG_EXEC] = f->events & OT_EVENTS_EXEC;
+	uring = uring && (f->events & OT_EVENTS_OPEN);
+	st->want[PROG_URING_SUBMIT] = st->want[PROG_URING_FAILED] =
+		st->want[PROG_URING_COMPLETE] = uring;
+	st->want[PROG_UNFINISHED] = false;
 }
 
 /* libbpf 1.1 reads the kernel's BTF (5.5 MB here) into one buffer and
@@ -237,16 +275,202 @@ static void huge_heap_end(void)
 #endif
 }
 
+/* libbpf's loader: it parses the kernel's BTF, relocates, and leaves out
+ * the programs this run does not attach. */
+static int load_skeleton(struct libbpf_state *st, const struct ot_plan *plan, size_t ring,
+			 struct uring_points u)
+{
+	struct opentrace_bpf *skel = opentrace_bpf__open();
+	bool uring = u.usable && (plan->filter.events & OT_EVENTS_OPEN);
+	int err;
+
+	if (!skel) {
+		ot_perror_msg("libbpf: opening the BPF object");
+		return -1;
+	}
+	st->skel = skel;
+	huge_heap_begin();
+	SET_RODATA(skel->rodata, plan, ring);
+	if (uring)
+		bpf_program__set_attach_target(skel->progs.ot_uring_submit, 0, u.submit);
+	bpf_program__set_autoload(skel->progs.ot_exec_done, plan->filter.events & OT_EVENTS_EXEC);
+	bpf_program__set_autoload(skel->progs.ot_uring_submit, uring);
+	bpf_program__set_autoload(skel->progs.ot_uring_failed, uring);
+	bpf_program__set_autoload(skel->progs.ot_uring_complete, uring);
+	if (bpf_map__set_max_entries(skel->maps.events, ring)) {
+		huge_heap_end();
+		ot_error_msg("libbpf: cannot size the ring buffer to %zu bytes", ring);
+		return -1;
+	}
+	err = opentrace_bpf__load(skel);
+	huge_heap_end();
+	if (err) {
+		errno = -err;
+		ot_perror_msg("libbpf: loading the BPF program (the verifier's log is above)");
+		return -1;
+	}
+#define PROG_FD(id, name, on) st->prog[PROG_##id] = bpf_program__fd(skel->progs.name);
+	OT_LIBBPF_PROGS(PROG_FD)
+#undef PROG_FD
+#define MAP_FD(name) st->maps.name = bpf_map__fd(skel->maps.name);
+	OT_LIBBPF_MAPS(MAP_FD)
+#undef MAP_FD
+	return 0;
+}
+
+#ifdef HAVE_LIBBPF_LSKEL
+/* The light skeleton: the kernel runs its loader. All the programs are
+ * loaded (the verifier drops the event classes the filter leaves out);
+ * only those wanted are attached. On failure errno says why, and nothing
+ * is left loaded. */
+static int load_light(struct libbpf_state *st, const struct ot_plan *plan, size_t ring)
+{
+	struct opentrace_lskel *l = opentrace_lskel__open();
+	int err;
+
+	if (!l)
+		return -1;
+	SET_RODATA(l->rodata, plan, ring);
+	l->maps.events.max_entries = ring;
+	if (opentrace_lskel__load(l)) {
+		err = errno;
+		opentrace_lskel__destroy(l);
+		errno = err;
+		return -1;
+	}
+	st->lskel = l;
+#define PROG_FD(id, name, on) st->prog[PROG_##id] = l->progs.name.prog_fd;
+	OT_LIBBPF_PROGS(PROG_FD)
+#undef PROG_FD
+#define MAP_FD(name) st->maps.name = l->maps.name.map_fd;
+	OT_LIBBPF_MAPS(MAP_FD)
+#undef MAP_FD
+	return 0;
+}
+#endif
+
+/* OPENTRACE_LIBBPF_DEBUG: say which loader loaded the program, and why
+ * not the light one. */
+static void say_loader(const char *what, const char *why)
+{
+	const char *debug = getenv("OPENTRACE_LIBBPF_DEBUG");
+
+	if (debug && *debug && strcmp(debug, "0"))
+		ot_error_msg("libbpf: loaded by %s%s%s%s", what, why ? " (not the light loader: " : "",
+			     why ? why : "", why ? ")" : "");
+}
+
+/* OPENTRACE_LIBBPF_LOADER: unset or empty for the light loader where it
+ * can run and libbpf's otherwise; "light" or "skeleton" for one. */
+static int load(struct libbpf_state *st, const struct ot_plan *plan, size_t ring,
+		struct uring_points u)
+{
+	const char *want = getenv("OPENTRACE_LIBBPF_LOADER");
+	bool chosen = want && *want;
+	char why[160];
+
+	if (chosen && strcmp(want, "light") && strcmp(want, "skeleton")) {
+		ot_error_msg("OPENTRACE_LIBBPF_LOADER is \"light\" or \"skeleton\", not \"%s\"", want);
+		return -1;
+	}
+	if (chosen && !strcmp(want, "skeleton")) {
+		snprintf(why, sizeof(why), "OPENTRACE_LIBBPF_LOADER=skeleton");
+#ifdef HAVE_LIBBPF_LSKEL
+	/* its submission program names io_uring_submit_req */
+	} else if (!u.usable || strcmp(u.submit, "io_uring_submit_req")) {
+		snprintf(why, sizeof(why), "it needs the io_uring_submit_req, io_uring_complete "
+			 "and io_uring_req_failed tracepoints, which this kernel lacks");
+	} else if (load_light(st, plan, ring)) {
+		snprintf(why, sizeof(why), "the kernel refused it: %s; Linux 5.17 or later runs it",
+			 strerror(errno));
+	} else {
+		say_loader("the light skeleton", NULL);
+		return 0;
+#else
+	} else {
+		snprintf(why, sizeof(why), "this opentrace was built without it "
+			 "(bpftool gen skeleton -L)");
+#endif
+	}
+	if (chosen && !strcmp(want, "light")) {
+		ot_error_msg("libbpf: the light loader cannot run: %s", why);
+		return -1;
+	}
+	if (load_skeleton(st, plan, ring, u))
+		return -1;
+	say_loader("libbpf's skeleton", why);
+	return 0;
+}
+
+/* Raw tracepoints (tp_btf), whose links, unlike a perf-event
+ * tracepoint's, are released without waiting for an RCU grace period. */
+static int attach(void *st_)
+{
+	struct libbpf_state *st = st_;
+	int i, fd;
+
+	for (i = 0; i < NPROGS; i++) {
+		if (!st->want[i])
+			continue;
+		fd = bpf_raw_tracepoint_open(NULL, st->prog[i]);
+		if (fd < 0) {
+			errno = -fd;
+			ot_perror_msg("libbpf: attaching the program on %s", prog_names[i]);
+			return -1;
+		}
+		st->link[i] = fd;
+	}
+	return 0;
+}
+
+static void detach(void *st_)
+{
+	struct libbpf_state *st = st_;
+	int i;
+
+	for (i = 0; i < NPROGS; i++) {
+		if (st->link[i] >= 0)
+			close(st->link[i]);
+		st->link[i] = -1;
+	}
+}
+
+/* The entries in task storage whose exit never came: the iterator sends
+ * each as unfinished; reading the iterator runs it over every task. */
+static void finish(void *st_)
+{
+	struct libbpf_state *st = st_;
+	int link = bpf_link_create(st->prog[PROG_UNFINISHED], 0, BPF_TRACE_ITER, NULL);
+	char buf[64];
+	int fd;
+
+	if (link < 0) {
+		errno = -link;
+		ot_perror_msg("libbpf: walking the tasks for opens left unfinished");
+		return;
+	}
+	fd = bpf_iter_create(link);
+	if (fd >= 0) {
+		while (read(fd, buf, sizeof(buf)) > 0)
+			;
+		close(fd);
+	}
+	close(link);
+}
+
 static int libbpf_run(const struct ot_plan *plan, const struct ot_targets *targets,
 		       struct ot_sink *sink)
 {
 	size_t ring = plan->buffer_size ? plan->buffer_size : DEFAULT_RING;
 	struct ot_bpf_run run = { .attach = attach, .detach = detach, .finish = finish,
 				  .exits_tracked = true };
-	struct opentrace_bpf *skel;
+	struct libbpf_state st = { 0 };
+	struct uring_points u;
 	const char *tracefs;
-	int err, rc = -1;
+	int i, rc = -1;
 
+	for (i = 0; i < NPROGS; i++)
+		st.prog[i] = st.link[i] = -1;
 	libbpf_set_print(print_libbpf);
 	tracefs = ot_tracefs_ensure("libbpf");
 	if (!tracefs)
@@ -261,44 +485,31 @@ static int libbpf_run(const struct ot_plan *plan, const struct ot_targets *targe
 				     "on this kernel use -B bcc for exec events");
 		return -1;
 	}
-	skel = opentrace_bpf__open();
-	if (!skel) {
-		ot_perror_msg("libbpf: opening the BPF object");
-		return -1;
-	}
-	huge_heap_begin();
-	memcpy((void *)&skel->rodata->targ, &plan->filter, sizeof(plan->filter));
-	skel->rodata->targ_self_tgid = getpid();
-	/* wake user space early when an eighth of the ring is pending */
-	skel->rodata->targ_wakeup_bytes = ring / 8;
-	set_syscalls(skel, &plan->filter, tracefs);
-	/* run at the end, by finish() */
-	bpf_program__set_autoattach(skel->progs.ot_unfinished, false);
-	if (bpf_map__set_max_entries(skel->maps.events, ring)) {
-		huge_heap_end();
-		ot_error_msg("libbpf: cannot size the ring buffer to %zu bytes", ring);
+	u = uring_points(tracefs);
+	if ((plan->filter.events & OT_EVENTS_OPEN) && !u.usable)
+		ot_error_msg("io_uring opens are not traced on this kernel: it lacks the "
+			     "io_uring_submit_req (or _sqe), io_uring_complete or "
+			     "io_uring_req_failed tracepoint (Linux 6.1 or later has them)");
+	wanted(&st, &plan->filter, u.usable);
+	if (load(&st, plan, ring, u))
 		goto out;
-	}
-	err = opentrace_bpf__load(skel);
-	huge_heap_end();
-	if (err) {
-		errno = -err;
-		ot_perror_msg("libbpf: loading the BPF program (the verifier's log is above)");
-		goto out;
-	}
-	run.backend = skel;
-	run.pids_fd = bpf_map__fd(skel->maps.pids);
-	run.cgroups_fd = bpf_map__fd(skel->maps.cgroups);
-	run.counters_fd = bpf_map__fd(skel->maps.counters);
-	run.ring_fd = bpf_map__fd(skel->maps.events);
+	run.backend = &st;
+	run.pids_fd = st.maps.pids;
+	run.cgroups_fd = st.maps.cgroups;
+	run.counters_fd = st.maps.counters;
+	run.ring_fd = st.maps.events;
 	run.ring_size = ring;
-	run.pending[run.npending].fd = bpf_map__fd(skel->maps.execs);
+	run.pending[run.npending].fd = st.maps.execs;
 	run.pending[run.npending++].rec_off = 0;
-	run.pending[run.npending].fd = bpf_map__fd(skel->maps.urings);
+	run.pending[run.npending].fd = st.maps.urings;
 	run.pending[run.npending++].rec_off = 0;
 	rc = ot_bpf_run(&run, plan, targets, sink);
 out:
-	opentrace_bpf__destroy(skel);
+	detach(&st);
+#ifdef HAVE_LIBBPF_LSKEL
+	opentrace_lskel__destroy(st.lskel);
+#endif
+	opentrace_bpf__destroy(st.skel);
 	return rc;
 }
 

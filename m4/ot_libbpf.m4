@@ -34,4 +34,22 @@ AS_IF([test "x$ot_enable_libbpf" != xno], [
 AS_IF([test "x$ot_have_libbpf" = xyes],
   [AC_DEFINE([HAVE_BACKEND_LIBBPF], [1], [Build the libbpf CO-RE backend])])
 AM_CONDITIONAL([BACKEND_LIBBPF], [test "x$ot_have_libbpf" = xyes])
+# The light skeleton (bpftool gen skeleton -L): a loader program that the
+# kernel runs, doing the CO-RE relocations against its own BTF, so a start
+# parses no BTF in user space. Optional: without it every run uses
+# libbpf's loader.
+ot_have_lskel=no
+AS_IF([test "x$ot_have_libbpf" = xyes], [
+  AC_CACHE_CHECK([whether $BPFTOOL generates light skeletons], [ot_cv_bpftool_lskel], [
+    ot_cv_bpftool_lskel=no
+    AS_IF([$BPFTOOL gen help 2>&1 | grep -q -e '--use-loader'], [ot_cv_bpftool_lskel=yes])])
+  ot_save_CPPFLAGS=$CPPFLAGS
+  CPPFLAGS="$CPPFLAGS $LIBBPF_CFLAGS"
+  AC_CHECK_HEADER([bpf/skel_internal.h], [], [ot_cv_bpftool_lskel=no], [[#include <errno.h>]])
+  CPPFLAGS=$ot_save_CPPFLAGS
+  ot_have_lskel=$ot_cv_bpftool_lskel])
+AS_IF([test "x$ot_have_lskel" = xyes],
+  [AC_DEFINE([HAVE_LIBBPF_LSKEL], [1], [The libbpf backend has a light skeleton])
+   ot_libbpf_summary="$ot_libbpf_summary (light loader too)"])
+AM_CONDITIONAL([LIBBPF_LSKEL], [test "x$ot_have_lskel" = xyes])
 ])

@@ -38,7 +38,7 @@ for c in $CELLS; do
 		cell auto "$OT" --events open,exec --format csv --fields "$FIELDS" \
 			-o "$S/auto/trace.csv" -- "$WORKLOAD" "$S/auto/files" "$S/auto/files/account" ;;
 	libbpf)
-		cell libbpf "$OT" -B libbpf -F --events open,exec --format csv \
+		cell libbpf env OPENTRACE_LIBBPF_DEBUG=1 "$OT" -B libbpf -F --events open,exec --format csv \
 			--fields "$FIELDS,full_path" -o "$S/libbpf/trace.csv" \
 			-- "$WORKLOAD" "$S/libbpf/files" "$S/libbpf/files/account" ;;
 	bcc)

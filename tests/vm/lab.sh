@@ -275,6 +275,12 @@ chosen()	# ERR LIST: prints "USED FIRST-USABLE"
 	echo "${used:-libbpf} $first"
 }
 
+# Which of the libbpf backend's loaders ran (OPENTRACE_LIBBPF_DEBUG's line).
+loader_of()	# KERNEL ERR
+{
+	say "$1 libbpf: $(sed -n 's/^opentrace: libbpf: //p' "$2" | head -n 1)"
+}
+
 # 2. The host's column: the same workload, live here.
 HOSTK=host
 host_cell()	# CELL [VAR=VALUE...] OPENTRACE-OPTION...
@@ -289,9 +295,10 @@ host_cell()	# CELL [VAR=VALUE...] OPENTRACE-OPTION...
 }
 say "the host: $(uname -r)"
 "$OPENTRACE" --list-backends > "$W/host-backends" 2>&1
-rc=$(host_cell libbpf "$OPENTRACE" -B libbpf -F --events open,exec --format csv \
-	--fields "$FIELDS,full_path")
+rc=$(host_cell libbpf OPENTRACE_LIBBPF_DEBUG=1 "$OPENTRACE" -B libbpf -F --events open,exec \
+	--format csv --fields "$FIELDS,full_path")
 judge "$HOSTK" libbpf "$W/host/libbpf" "$rc" --uring --full
+loader_of "$HOSTK" "$W/host/libbpf/err"
 rc=$(host_cell bcc "$OPENTRACE" -B bcc --events open,exec --format csv --fields "$FIELDS")
 judge "$HOSTK" bcc "$W/host/bcc" "$rc"
 if [ -e /sys/kernel/tracing/kprobe_events ] || [ -e /sys/kernel/debug/tracing/kprobe_events ]; then
@@ -373,7 +380,9 @@ for s in $KERNELS; do
 		[ -d "$dir" ] || continue
 		rc=$(cat "$dir/rc" 2> /dev/null)
 		case $c in
-		libbpf) judge "$K" $c "$dir" "$rc" --uring --full ;;
+		libbpf)
+			judge "$K" $c "$dir" "$rc" --uring --full
+			loader_of "$K" "$dir/err" ;;
 		stap-raw)
 			if [ "$rc" = 0 ]; then
 				"$OPENTRACE" --replay "$dir/raw.txt" --format csv --fields "$FIELDS" \

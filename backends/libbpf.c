@@ -9,9 +9,9 @@
  * programs, the kernel doing the CO-RE relocations against its own BTF:
  * nothing parses the kernel's BTF in user space, which is most of what
  * libbpf's loader spends at a start (see bench/README.md). It needs Linux
- * 5.17 or later and the io_uring tracepoints its programs name; where it
- * cannot run, libbpf's skeleton loads the same object, and can attach
- * io_uring's submit program to the tracepoint this kernel has.
+ * 5.17 or later and io_uring's tracepoints, which its programs name (one
+ * light skeleton per name of the submission tracepoint); where it cannot
+ * run, libbpf's skeleton loads the same object.
  * OPENTRACE_LIBBPF_LOADER=skeleton or =light chooses one (light then fails
  * rather than falling back). Either way the programs are attached, and
  * the task iterator run, by their descriptors, here. */
@@ -39,6 +39,7 @@
 #include "opentrace.skel.h"
 #ifdef HAVE_LIBBPF_LSKEL
 #include "opentrace.lskel.h"
+#include "opentrace-sqe.lskel.h"
 #endif
 #include "tracefs.h"
 
@@ -171,10 +172,9 @@ static const char *const prog_names[NPROGS] = {
 #define OT_LIBBPF_MAPS(X) X(pids) X(cgroups) X(counters) X(events) X(execs) X(urings)
 
 struct libbpf_state {
-	struct opentrace_bpf *skel;	/* libbpf's loader, or */
-#ifdef HAVE_LIBBPF_LSKEL
-	struct opentrace_lskel *lskel;	/* the light one */
-#endif
+	struct opentrace_bpf *skel;	/* libbpf's loader, or a light skeleton */
+	void *light;
+	void (*light_destroy)(void *light);
 	int prog[NPROGS];
 	int link[NPROGS];
 	bool want[NPROGS];
@@ -217,6 +217,13 @@ static void set_nr(long *nr)
 	(ro)->targ_wakeup_bytes = (ring) / 8;						\
 	set_nr((ro)->targ_nr);								\
 } while (0)
+
+/* The pid set's size: the -p pids, and room for the processes under them
+ * (or under the command). */
+static unsigned pid_set(const struct ot_plan *plan)
+{
+	return OT_PID_ROOM + (plan->target == OT_TARGET_PID ? plan->npids : 0);
+}
 
 /* What attach() attaches: exec's program for exec events only, io_uring's
  * for opens where the kernel has their tracepoints. */
@@ -297,9 +304,11 @@ static int load_skeleton(struct libbpf_state *st, const struct ot_plan *plan, si
 	bpf_program__set_autoload(skel->progs.ot_uring_submit, uring);
 	bpf_program__set_autoload(skel->progs.ot_uring_failed, uring);
 	bpf_program__set_autoload(skel->progs.ot_uring_complete, uring);
-	if (bpf_map__set_max_entries(skel->maps.events, ring)) {
+	if (bpf_map__set_max_entries(skel->maps.events, ring) ||
+	    bpf_map__set_max_entries(skel->maps.pids, pid_set(plan))) {
 		huge_heap_end();
-		ot_error_msg("libbpf: cannot size the ring buffer to %zu bytes", ring);
+		ot_error_msg("libbpf: cannot size the ring buffer (%zu bytes) and the pid set (%u)",
+			     ring, pid_set(plan));
 		return -1;
 	}
 	err = opentrace_bpf__load(skel);
@@ -319,33 +328,49 @@ static int load_skeleton(struct libbpf_state *st, const struct ot_plan *plan, si
 }
 
 #ifdef HAVE_LIBBPF_LSKEL
-/* The light skeleton: the kernel runs its loader. All the programs are
- * loaded (the verifier drops the event classes the filter leaves out);
- * only those wanted are attached. On failure errno says why, and nothing
- * is left loaded. */
-static int load_light(struct libbpf_state *st, const struct ot_plan *plan, size_t ring)
-{
-	struct opentrace_lskel *l = opentrace_lskel__open();
-	int err;
+/* The light skeletons (one per name of io_uring's submission tracepoint):
+ * the kernel runs their loader. All the programs are loaded (the verifier
+ * drops the event classes the filter leaves out); only those wanted are
+ * attached. On failure errno says why, and nothing is left loaded. */
+#define LIGHT_PROG_FD(id, name, on) st->prog[PROG_##id] = l->progs.name.prog_fd;
+#define LIGHT_MAP_FD(name) st->maps.name = l->maps.name.map_fd;
+#define LIGHT_LOADER(sk)								\
+static void destroy_##sk(void *l)							\
+{											\
+	sk##__destroy(l);								\
+}											\
+											\
+static int load_##sk(struct libbpf_state *st, const struct ot_plan *plan, size_t ring)	\
+{											\
+	struct sk *l = sk##__open();							\
+	int err;									\
+											\
+	if (!l)										\
+		return -1;								\
+	SET_RODATA(l->rodata, plan, ring);						\
+	l->maps.events.max_entries = ring;						\
+	l->maps.pids.max_entries = pid_set(plan);					\
+	if (sk##__load(l)) {								\
+		err = errno;								\
+		sk##__destroy(l);							\
+		errno = err;								\
+		return -1;								\
+	}										\
+	st->light = l;									\
+	st->light_destroy = destroy_##sk;						\
+	OT_LIBBPF_PROGS(LIGHT_PROG_FD)							\
+	OT_LIBBPF_MAPS(LIGHT_MAP_FD)							\
+	return 0;									\
+}
+LIGHT_LOADER(opentrace_lskel)
+LIGHT_LOADER(opentrace_lskel_sqe)
 
-	if (!l)
-		return -1;
-	SET_RODATA(l->rodata, plan, ring);
-	l->maps.events.max_entries = ring;
-	if (opentrace_lskel__load(l)) {
-		err = errno;
-		opentrace_lskel__destroy(l);
-		errno = err;
-		return -1;
-	}
-	st->lskel = l;
-#define PROG_FD(id, name, on) st->prog[PROG_##id] = l->progs.name.prog_fd;
-	OT_LIBBPF_PROGS(PROG_FD)
-#undef PROG_FD
-#define MAP_FD(name) st->maps.name = l->maps.name.map_fd;
-	OT_LIBBPF_MAPS(MAP_FD)
-#undef MAP_FD
-	return 0;
+static int load_light(struct libbpf_state *st, const struct ot_plan *plan, size_t ring,
+		      struct uring_points u)
+{
+	if (!strcmp(u.submit, "io_uring_submit_sqe"))
+		return load_opentrace_lskel_sqe(st, plan, ring);
+	return load_opentrace_lskel(st, plan, ring);
 }
 #endif
 
@@ -376,11 +401,11 @@ static int load(struct libbpf_state *st, const struct ot_plan *plan, size_t ring
 	if (chosen && !strcmp(want, "skeleton")) {
 		snprintf(why, sizeof(why), "OPENTRACE_LIBBPF_LOADER=skeleton");
 #ifdef HAVE_LIBBPF_LSKEL
-	/* its submission program names io_uring_submit_req */
-	} else if (!u.usable || strcmp(u.submit, "io_uring_submit_req")) {
-		snprintf(why, sizeof(why), "it needs the io_uring_submit_req, io_uring_complete "
-			 "and io_uring_req_failed tracepoints, which this kernel lacks");
-	} else if (load_light(st, plan, ring)) {
+	/* its io_uring programs name their tracepoints */
+	} else if (!u.usable) {
+		snprintf(why, sizeof(why), "it needs io_uring's tracepoints (io_uring_submit_req "
+			 "or _sqe, io_uring_complete, io_uring_req_failed), which this kernel lacks");
+	} else if (load_light(st, plan, ring, u)) {
 		snprintf(why, sizeof(why), "the kernel refused it: %s; Linux 5.17 or later runs it",
 			 strerror(errno));
 	} else {
@@ -506,9 +531,8 @@ static int libbpf_run(const struct ot_plan *plan, const struct ot_targets *targe
 	rc = ot_bpf_run(&run, plan, targets, sink);
 out:
 	detach(&st);
-#ifdef HAVE_LIBBPF_LSKEL
-	opentrace_lskel__destroy(st.lskel);
-#endif
+	if (st.light)
+		st.light_destroy(st.light);
 	opentrace_bpf__destroy(st.skel);
 	return rc;
 }

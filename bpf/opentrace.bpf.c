@@ -34,11 +34,13 @@ const volatile long targ_nr[OT_KIND_URING_OPENAT] = {};
 /* The traced processes (tgids): filled from user space for -p and for a
  * command, grown at fork when following, shrunk when a process ends. Not
  * preallocated: 65536 entries made ready up front took 7-11 ms of every
- * start, for a set that rarely holds more than a few hundred. */
+ * start, for a set that rarely holds more than a few hundred; and sized at
+ * run time to the -p pids plus OT_PID_ROOM, since even unpreallocated,
+ * 65536 entries' buckets took the kernel ~3 ms to make (16384: 0.6). */
 struct {
 	__uint(type, BPF_MAP_TYPE_HASH);
 	__uint(map_flags, BPF_F_NO_PREALLOC);
-	__uint(max_entries, 65536);
+	__uint(max_entries, OT_PID_ROOM);
 	__type(key, __u32);
 	__type(value, __u8);
 } pids SEC(".maps");
@@ -515,8 +517,15 @@ static __always_inline void uring_stash(__u64 req, struct ot_record *e)
 }
 
 /* The io_uring tracepoints are raw (tp_btf) for the same reason as the
- * syscalls: they detach without waiting. */
+ * syscalls: they detach without waiting. Linux 6.1 names the submission
+ * tracepoint io_uring_submit_sqe (same first argument): libbpf's loader
+ * is told so at run time, and the light skeleton, whose loader looks the
+ * name up itself, is built twice (OT_URING_SUBMIT_SQE for 6.1). */
+#ifdef OT_URING_SUBMIT_SQE
+SEC("tp_btf/io_uring_submit_sqe")
+#else
 SEC("tp_btf/io_uring_submit_req")
+#endif
 int BPF_PROG(ot_uring_submit, struct io_kiocb *req)
 {
 	struct io_open *open;

@@ -17,6 +17,9 @@
 #define OT_PATH_MAX 4096
 #define OT_PATH_READ (OT_PATH_MAX + 1)
 #define OT_MAX_CLAUSES 16
+/* The libbpf backend's pid set holds the -p pids and this many more,
+ * for the processes that come and go under them (or a command's). */
+#define OT_PID_ROOM 16384
 /* exec: the arguments, each followed by its NUL, start at OT_ARGS_OFF in
  * the record's data, a fixed place the verifier can bound (execs are
  * rare: the unused path bytes before it cost little). A successful exec's

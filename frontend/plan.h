@@ -16,8 +16,8 @@
 
 /* The most exec arguments --max-args may ask for. */
 #define OT_MAX_ARGS OT_MAX_ARGS_LIMIT
-/* The most process IDs -p may name: the size of the libbpf backend's pid
- * set (bpf/opentrace.bpf.c), which must keep room for descendants too. */
+/* The most process IDs -p may name (the libbpf backend's pid set holds
+ * them and OT_PID_ROOM more, for descendants: backends/libbpf.c). */
 #define OT_MAX_PIDS 65536
 
 enum ot_target {

@@ -278,7 +278,10 @@ chosen()	# ERR LIST: prints "USED FIRST-USABLE"
 # Which of the libbpf backend's loaders ran (OPENTRACE_LIBBPF_DEBUG's line).
 loader_of()	# KERNEL ERR
 {
-	say "$1 libbpf: $(sed -n 's/^opentrace: libbpf: //p' "$2" | head -n 1)"
+	l=$(sed -n 's/^opentrace: libbpf: loaded by //p' "$2" | head -n 1)
+	if [ -n "$l" ]; then
+		say "$1 libbpf: loaded by $l"
+	fi
 }
 
 # 2. The host's column: the same workload, live here.

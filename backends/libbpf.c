@@ -395,7 +395,8 @@ static int load(struct libbpf_state *st, const struct ot_plan *plan, size_t ring
 	char why[160];
 
 	if (chosen && strcmp(want, "light") && strcmp(want, "skeleton")) {
-		ot_error_msg("OPENTRACE_LIBBPF_LOADER is \"light\" or \"skeleton\", not \"%s\"", want);
+		ot_error_msg("OPENTRACE_LIBBPF_LOADER=%s names no loader: use light or skeleton, "
+			     "or unset it", ot_quote(want));
 		return -1;
 	}
 	if (chosen && !strcmp(want, "skeleton")) {

@@ -283,12 +283,11 @@ static void huge_heap_end(void)
 }
 
 /* libbpf's loader: it parses the kernel's BTF, relocates, and leaves out
- * the programs this run does not attach. */
+ * the programs this run does not attach (wanted()). */
 static int load_skeleton(struct libbpf_state *st, const struct ot_plan *plan, size_t ring,
 			 struct uring_points u)
 {
 	struct opentrace_bpf *skel = opentrace_bpf__open();
-	bool uring = u.usable && (plan->filter.events & OT_EVENTS_OPEN);
 	int err;
 
 	if (!skel) {
@@ -298,12 +297,12 @@ static int load_skeleton(struct libbpf_state *st, const struct ot_plan *plan, si
 	st->skel = skel;
 	huge_heap_begin();
 	SET_RODATA(skel->rodata, plan, ring);
-	if (uring)
+	if (st->want[PROG_URING_SUBMIT])
 		bpf_program__set_attach_target(skel->progs.ot_uring_submit, 0, u.submit);
-	bpf_program__set_autoload(skel->progs.ot_exec_done, plan->filter.events & OT_EVENTS_EXEC);
-	bpf_program__set_autoload(skel->progs.ot_uring_submit, uring);
-	bpf_program__set_autoload(skel->progs.ot_uring_failed, uring);
-	bpf_program__set_autoload(skel->progs.ot_uring_complete, uring);
+	bpf_program__set_autoload(skel->progs.ot_exec_done, st->want[PROG_EXEC]);
+	bpf_program__set_autoload(skel->progs.ot_uring_submit, st->want[PROG_URING_SUBMIT]);
+	bpf_program__set_autoload(skel->progs.ot_uring_failed, st->want[PROG_URING_FAILED]);
+	bpf_program__set_autoload(skel->progs.ot_uring_complete, st->want[PROG_URING_COMPLETE]);
 	if (bpf_map__set_max_entries(skel->maps.events, ring) ||
 	    bpf_map__set_max_entries(skel->maps.pids, pid_set(plan))) {
 		huge_heap_end();
